@@ -1,0 +1,22 @@
+# Build stage: compile the release binary.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends cmake clang && rm -rf /var/lib/apt/lists/*
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+COPY data ./data
+COPY assets ./assets
+RUN cargo build --release --locked --bin certorder
+
+# Run stage: a small Debian with the binary only (migrations, catalogue, fonts are embedded).
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libpq5 curl openssl \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 certorder
+COPY --from=build /src/target/release/certorder /usr/local/bin/certorder
+USER certorder
+ENV BIND_ADDRESS=0.0.0.0:8080
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD curl -fsS http://127.0.0.1:8080/health/ready || exit 1
+ENTRYPOINT ["certorder"]
+CMD ["serve"]

@@ -1,0 +1,1 @@
+DROP TABLE idempotency_keys; DROP TABLE orders; DROP SEQUENCE order_number_seq;

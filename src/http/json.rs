@@ -1,0 +1,204 @@
+//! A strict JSON body extractor: `application/json` only, a size limit, unknown fields and
+//! type errors reported with a JSON pointer to the field — all as problem+json, never the
+//! plain-text answers of actix's own `Json`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+use crate::domain::issue::FieldIssue;
+
+/// The largest body accepted, set as app data by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub struct ValidJson<T>(pub T);
+
+/// The raw body, up to the limit (for endpoints whose body is optional).
+pub struct RawBody(pub web::Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body
+                .await
+                .map_err(|_| ApiError::PayloadTooLarge { limit })?;
+            if bytes.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            Ok(RawBody(bytes))
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let content_type_ok = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let declared_too_large = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n > limit);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared_too_large {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let bytes = body
+                .await
+                .map_err(|_| ApiError::PayloadTooLarge { limit })?;
+            if bytes.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+/// Parses a JSON body: syntax errors are 400, a well-formed body that does not fit the
+/// request's shape is 422 with the field's pointer.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    serde_path_to_error::deserialize(value).map_err(classify)
+}
+
+fn classify(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let inner = err.inner();
+    let mut pointer = String::new();
+    for segment in err.path().iter() {
+        use serde_path_to_error::Segment;
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Unknown => {}
+        }
+    }
+    let text = inner.to_string();
+    let text = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    let (code, fr, en) = if let Some(rest) = text.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        if !pointer.ends_with(name) {
+            pointer.push('/');
+            pointer.push_str(name);
+        }
+        (
+            "unknown_field",
+            format!("Champ inconnu « {name} » : ce champ n'existe pas ici ({text})."),
+            format!("Unknown field \"{name}\": this field does not exist here ({text})."),
+        )
+    } else if let Some(rest) = text.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        pointer.push('/');
+        pointer.push_str(name);
+        (
+            "required",
+            format!("Le champ « {name} » est obligatoire."),
+            format!("The field \"{name}\" is required."),
+        )
+    } else {
+        (
+            "invalid_type",
+            format!("Valeur invalide : {text}."),
+            format!("Invalid value: {text}."),
+        )
+    };
+    ApiError::Validation(vec![FieldIssue::new(pointer, code, fr, en)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        inner: Option<Inner>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    fn issue(err: ApiError) -> FieldIssue {
+        match err {
+            ApiError::Validation(mut v) => v.remove(0),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_its_pointer() {
+        let i = issue(
+            parse_json::<Sample>(br#"{"name":"a","inner":{"count":1,"colour":2}}"#).unwrap_err(),
+        );
+        assert_eq!(i.code, "unknown_field");
+        assert_eq!(i.pointer, "/inner/colour");
+    }
+
+    #[test]
+    fn a_wrong_type_points_at_the_field() {
+        let i = issue(parse_json::<Sample>(br#"{"name":"a","inner":{"count":"x"}}"#).unwrap_err());
+        assert_eq!(i.code, "invalid_type");
+        assert_eq!(i.pointer, "/inner/count");
+    }
+
+    #[test]
+    fn a_missing_field_is_required() {
+        let i = issue(parse_json::<Sample>(br#"{}"#).unwrap_err());
+        assert_eq!((i.code.as_str(), i.pointer.as_str()), ("required", "/name"));
+    }
+
+    #[test]
+    fn broken_or_deeply_nested_json_is_malformed_not_a_panic() {
+        assert!(matches!(
+            parse_json::<Sample>(b"{\"name\":"),
+            Err(ApiError::MalformedBody(_))
+        ));
+        assert!(matches!(
+            parse_json::<Sample>(&[0xff, 0xfe]),
+            Err(ApiError::MalformedBody(_))
+        ));
+        let deep = "[".repeat(100_000);
+        assert!(matches!(
+            parse_json::<serde_json::Value>(deep.as_bytes()),
+            Err(ApiError::MalformedBody(_))
+        ));
+        assert!(matches!(
+            parse_json::<Sample>(br#"{"name":"a"} trailing"#),
+            Err(ApiError::MalformedBody(_))
+        ));
+    }
+}

@@ -1,0 +1,122 @@
+//! The HTTP layer: actix handlers, request/response DTOs with their OpenAPI schemas, the
+//! auth extractor and the problem+json error type. The only place that knows actix and utoipa.
+
+pub mod auth;
+pub mod handlers;
+pub mod idempotency;
+pub mod json;
+pub mod problem;
+pub mod views;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::config::Settings;
+use crate::persistence::Db;
+use auth::JwtKeys;
+use problem::ApiError;
+
+/// What every handler shares: the database, the token keys, the settings.
+pub struct AppState {
+    pub db: Db,
+    pub keys: JwtKeys,
+    pub settings: Arc<Settings>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "certorder",
+        description = "Order TLS server certificates (Pack SSL, SSL RGS*) from a certificate authority: \
+a draft order is created, each step of the authority's ordering wizard is patched onto it, CSRs and \
+domain names are validated to the CA/Browser Forum's rules, and the order is finalized with \
+`POST /orders/{id}/commander`.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code` \
+and, for field problems, `errors[].pointer` (a JSON pointer into the request body). Messages are in \
+French by default, in English with `Accept-Language: en`.\n\nSign in with `POST /auth/token`, then \
+send `Authorization: Bearer <token>`.",
+        license(name = "MIT")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Sign in (seed steps 1–3)"),
+        (name = "orders", description = "Orders and the steps of the wizard"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from POST /auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers every documented route. utoipa-actix-web collects their `#[utoipa::path]`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::auth::create_token)
+        .service(handlers::orders::create_order)
+        .service(handlers::orders::list_orders)
+        .service(handlers::orders::get_order)
+        .service(handlers::orders::cancel_order)
+        .service(handlers::health::live)
+        .service(handlers::health::ready)
+        .service(handlers::health::metrics);
+}
+
+/// The OpenAPI document, as served at `/openapi.json` and committed in `openapi/`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    api
+}
+
+/// Actix's own extractors answer in plain text by default; these make them problem+json.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _req: &HttpRequest| ApiError::InvalidQuery(err.to_string()).into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_err, _req: &HttpRequest| ApiError::NotFound.into())
+}
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req: &HttpRequest| {
+            use actix_web::error::JsonPayloadError;
+            match err {
+                JsonPayloadError::OverflowKnownLength { limit, .. }
+                | JsonPayloadError::Overflow { limit } => {
+                    ApiError::PayloadTooLarge { limit }.into()
+                }
+                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType.into(),
+                other => ApiError::MalformedBody(other.to_string()).into(),
+            }
+        })
+}
+
+/// Any path no route matches.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

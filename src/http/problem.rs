@@ -1,0 +1,474 @@
+//! Errors as `application/problem+json` (RFC 9457).
+//!
+//! [`ApiError`] is the one closed list of what can go wrong, each mapped to a status, a stable
+//! code and French and English texts. A handler's error becomes a response carrying the
+//! error in its extensions; [`render_problems`] (a middleware) then writes the body in the
+//! caller's language with the request's path and id, and adds `x-request-id` to every response.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::issue::{FieldIssue, Lang};
+use crate::persistence::DbError;
+
+/// A problem report (RFC 9457), in French or English after `Accept-Language`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:certorder:problem:validation_failed",
+    "title": "Données invalides",
+    "status": 422,
+    "detail": "1 champ ne respecte pas les règles.",
+    "instance": "/orders/0193a0e4-7b1c-7cc3-9d4e-5f1a2b3c4d5e",
+    "request_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
+    "code": "validation_failed",
+    "errors": [{"pointer": "/fqdn", "code": "fqdn_incomplete",
+        "message": "Vous devez saisir un FQDN complet (« sousdomaine.domaine.tld », par exemple www.certigna.fr)"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:certorder:problem:{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The path of the request.
+    pub instance: String,
+    /// The id of the request, also in the `x-request-id` header and in every log line.
+    pub request_id: String,
+    /// The stable code of the problem (the last part of `type`).
+    pub code: String,
+    /// One entry per field problem (validation), empty otherwise.
+    #[serde(default)]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One field problem: where (a JSON pointer into the request body), which rule, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub pointer: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    Missing,
+    Malformed,
+    Expired,
+    Invalid,
+    BadCredentials,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldIssue>),
+    #[error("order incomplete")]
+    Incomplete(Vec<FieldIssue>),
+    #[error("malformed request body: {0}")]
+    MalformedBody(String),
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unauthorized: {0:?}")]
+    Unauthorized(AuthFailure),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {code}")]
+    Conflict {
+        code: &'static str,
+        fr: String,
+        en: String,
+    },
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("idempotency key reused with another body")]
+    IdempotencyKeyReused,
+    #[error("too many requests")]
+    TooManyRequests {
+        retry_after: u64,
+        code: &'static str,
+    },
+    #[error("service unavailable")]
+    Unavailable { retry_after: u64 },
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn conflict(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            fr: fr.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Incomplete(_) => "order_incomplete",
+            ApiError::MalformedBody(_) => "malformed_body",
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Unauthorized(AuthFailure::BadCredentials) => "invalid_credentials",
+            ApiError::Unauthorized(AuthFailure::Missing) => "token_missing",
+            ApiError::Unauthorized(AuthFailure::Malformed) => "token_malformed",
+            ApiError::Unauthorized(AuthFailure::Expired) => "token_expired",
+            ApiError::Unauthorized(AuthFailure::Invalid) => "token_invalid",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::TooManyRequests { code, .. } => code,
+            ApiError::Unavailable { .. } => "service_unavailable",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    fn texts(&self) -> (&'static str, &'static str, String, String) {
+        // (title fr, title en, detail fr, detail en)
+        match self {
+            ApiError::Validation(issues) => (
+                "Données invalides",
+                "Invalid data",
+                format!("{} champ(s) ne respectent pas les règles ; rien n'a été enregistré.", issues.len()),
+                format!("{} field(s) break the rules; nothing was saved.", issues.len()),
+            ),
+            ApiError::Incomplete(issues) => (
+                "Commande incomplète",
+                "Incomplete order",
+                format!("La commande ne peut pas être passée : {} étape(s) manquante(s) ou invalide(s).", issues.len()),
+                format!("The order cannot be placed: {} step(s) missing or invalid.", issues.len()),
+            ),
+            ApiError::MalformedBody(d) => (
+                "Corps de requête illisible",
+                "Malformed request body",
+                format!("Le corps de la requête n'est pas un JSON valide : {d}"),
+                format!("The request body is not valid JSON: {d}"),
+            ),
+            ApiError::InvalidQuery(d) => (
+                "Paramètres de requête invalides",
+                "Invalid query parameters",
+                format!("Paramètres de requête invalides : {d}"),
+                format!("Invalid query parameters: {d}"),
+            ),
+            ApiError::UnsupportedMediaType => (
+                "Type de contenu non pris en charge",
+                "Unsupported media type",
+                "Le corps doit être envoyé en JSON (Content-Type: application/json).".into(),
+                "The body must be sent as JSON (Content-Type: application/json).".into(),
+            ),
+            ApiError::PayloadTooLarge { limit } => (
+                "Corps de requête trop volumineux",
+                "Payload too large",
+                format!("Le corps de la requête dépasse {limit} octets."),
+                format!("The request body exceeds {limit} bytes."),
+            ),
+            ApiError::Unauthorized(AuthFailure::BadCredentials) => (
+                "Identifiants incorrects",
+                "Invalid credentials",
+                "Identifiant ou mot de passe incorrect.".into(),
+                "Wrong username or password.".into(),
+            ),
+            ApiError::Unauthorized(AuthFailure::Missing) => (
+                "Authentification requise",
+                "Authentication required",
+                "Envoyez un jeton dans l'en-tête Authorization: Bearer (obtenu par POST /auth/token).".into(),
+                "Send a token in the Authorization: Bearer header (from POST /auth/token).".into(),
+            ),
+            ApiError::Unauthorized(AuthFailure::Malformed) => (
+                "Jeton illisible",
+                "Malformed token",
+                "L'en-tête Authorization doit être « Bearer <jeton JWT> ».".into(),
+                "The Authorization header must be \"Bearer <JWT>\".".into(),
+            ),
+            ApiError::Unauthorized(AuthFailure::Expired) => (
+                "Jeton expiré",
+                "Token expired",
+                "Le jeton a expiré : demandez-en un nouveau (POST /auth/token).".into(),
+                "The token has expired: request a new one (POST /auth/token).".into(),
+            ),
+            ApiError::Unauthorized(AuthFailure::Invalid) => (
+                "Jeton invalide",
+                "Invalid token",
+                "Le jeton n'est pas valide pour ce service.".into(),
+                "The token is not valid for this service.".into(),
+            ),
+            ApiError::NotFound => (
+                "Introuvable",
+                "Not found",
+                "Aucune ressource à cette adresse pour ce compte.".into(),
+                "No resource at this address for this account.".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                "Méthode non autorisée",
+                "Method not allowed",
+                "Cette méthode HTTP n'est pas acceptée à cette adresse.".into(),
+                "This HTTP method is not accepted at this address.".into(),
+            ),
+            ApiError::Conflict { fr, en, .. } => ("Conflit", "Conflict", fr.clone(), en.clone()),
+            ApiError::PreconditionFailed => (
+                "Version périmée",
+                "Stale version",
+                "La commande a changé depuis votre lecture (If-Match) : relisez-la puis recommencez.".into(),
+                "The order changed since you read it (If-Match): read it again, then retry.".into(),
+            ),
+            ApiError::IdempotencyKeyReused => (
+                "Clé d'idempotence réutilisée",
+                "Idempotency key reused",
+                "Cette clé Idempotency-Key a déjà servi pour une requête différente.".into(),
+                "This Idempotency-Key was already used for a different request.".into(),
+            ),
+            ApiError::TooManyRequests { retry_after, .. } => (
+                "Trop de requêtes",
+                "Too many requests",
+                format!("Trop de tentatives : réessayez dans {retry_after} s."),
+                format!("Too many attempts: retry in {retry_after} s."),
+            ),
+            ApiError::Unavailable { retry_after } => (
+                "Service momentanément indisponible",
+                "Service temporarily unavailable",
+                format!("Le service est momentanément indisponible : réessayez dans {retry_after} s."),
+                format!("The service is temporarily unavailable: retry in {retry_after} s."),
+            ),
+            ApiError::Internal => (
+                "Erreur interne",
+                "Internal error",
+                "Une erreur interne est survenue ; elle a été journalisée.".into(),
+                "An internal error occurred; it has been logged.".into(),
+            ),
+        }
+    }
+
+    fn issues(&self) -> &[FieldIssue] {
+        match self {
+            ApiError::Validation(i) | ApiError::Incomplete(i) => i,
+            _ => &[],
+        }
+    }
+
+    /// The problem body in the given language.
+    pub fn to_problem(&self, lang: Lang, instance: &str, request_id: &str) -> Problem {
+        let (title_fr, title_en, detail_fr, detail_en) = self.texts();
+        let (title, detail) = match lang {
+            Lang::Fr => (title_fr, detail_fr),
+            Lang::En => (title_en, detail_en),
+        };
+        Problem {
+            type_: format!("urn:certorder:problem:{}", self.code()),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            instance: instance.to_owned(),
+            request_id: request_id.to_owned(),
+            code: self.code().to_owned(),
+            errors: self
+                .issues()
+                .iter()
+                .map(|i| ProblemField {
+                    pointer: i.pointer.clone(),
+                    code: i.code.clone(),
+                    message: i.message(lang).to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::Incomplete(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::MalformedBody(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Unauthorized(failure) => {
+                let error = match failure {
+                    AuthFailure::Missing | AuthFailure::BadCredentials => None,
+                    AuthFailure::Malformed => Some("invalid_request"),
+                    AuthFailure::Expired | AuthFailure::Invalid => Some("invalid_token"),
+                };
+                let value = match error {
+                    Some(e) => format!("Bearer realm=\"certorder\", error=\"{e}\""),
+                    None => "Bearer realm=\"certorder\"".to_owned(),
+                };
+                res.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+            ApiError::TooManyRequests { retry_after, .. }
+            | ApiError::Unavailable { retry_after } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
+        }
+        let mut response = res.finish();
+        response.extensions_mut().insert(self.clone());
+        response
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        DbError::from(e).into()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => ApiError::NotFound,
+            DbError::VersionConflict => ApiError::PreconditionFailed,
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable { retry_after: 2 }
+            }
+            e => {
+                tracing::error!(error = %e, "database error");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+/// The language asked for by `Accept-Language`: English when `en` is preferred to `fr`,
+/// French otherwise.
+pub fn negotiate_lang(accept_language: Option<&HeaderValue>) -> Lang {
+    let Some(value) = accept_language.and_then(|v| v.to_str().ok()) else {
+        return Lang::Fr;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for part in value.split(',') {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = match tag.split('-').next() {
+            Some("en") => Lang::En,
+            Some("fr") => Lang::Fr,
+            _ => continue,
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Lang::Fr, |(_, l)| l)
+}
+
+/// The id given to this request by the tracing middleware.
+pub fn request_id(req: &actix_web::HttpRequest) -> String {
+    req.extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
+/// Middleware: writes the problem+json body of every error response (including actix's own,
+/// e.g. 404 and 405) and adds `x-request-id` to every response.
+pub async fn render_problems(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static, BoxBody>>, actix_web::Error> {
+    let lang = negotiate_lang(req.headers().get(header::ACCEPT_LANGUAGE));
+    let res = next.call(req).await?;
+    let request_id = request_id(res.request());
+    let error = res.response().extensions().get::<ApiError>().cloned();
+    let status = res.status();
+    let mut res = match error {
+        Some(error) => rewrite(res, &error, lang, &request_id),
+        None if (status.is_client_error() || status.is_server_error())
+            && res.headers().get(header::CONTENT_TYPE).is_none() =>
+        {
+            let error = match status {
+                StatusCode::NOT_FOUND => ApiError::NotFound,
+                StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+                s if s.is_server_error() => ApiError::Internal,
+                _ => ApiError::MalformedBody(status.canonical_reason().unwrap_or("").to_owned()),
+            };
+            rewrite(res, &error, lang, &request_id)
+        }
+        None => res.map_into_left_body(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
+
+fn rewrite<B>(
+    res: ServiceResponse<B>,
+    error: &ApiError,
+    lang: crate::domain::issue::Lang,
+    request_id: &str,
+) -> ServiceResponse<EitherBody<B, BoxBody>> {
+    let problem = error.to_problem(lang, res.request().path(), request_id);
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    res.map_body(|head, _| {
+        head.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        head.headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(match lang {
+                Lang::Fr => "fr",
+                Lang::En => "en",
+            }),
+        );
+        EitherBody::right(BoxBody::new(body))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_is_chosen_only_when_preferred_to_french() {
+        let h = |s: &'static str| HeaderValue::from_static(s);
+        assert_eq!(negotiate_lang(None), Lang::Fr);
+        assert_eq!(negotiate_lang(Some(&h("en"))), Lang::En);
+        assert_eq!(negotiate_lang(Some(&h("en-GB,en;q=0.9"))), Lang::En);
+        assert_eq!(
+            negotiate_lang(Some(&h("fr-FR,fr;q=0.9,en;q=0.8"))),
+            Lang::Fr
+        );
+        assert_eq!(negotiate_lang(Some(&h("de, en;q=0.5"))), Lang::En);
+        assert_eq!(negotiate_lang(Some(&h("de"))), Lang::Fr);
+    }
+}

@@ -1,0 +1,13 @@
+//! certorder: a REST/JSON service for ordering TLS server certificates ("Pack SSL" and
+//! "SSL RGS*") from a certificate authority. See the README.
+//!
+//! Layers: [`http`] (actix handlers, DTOs, errors), [`domain`] (pure rules),
+//! [`persistence`] (diesel on PostgreSQL). [`startup`] wires them together.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod persistence;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,43 @@
+//! The certorder binary: reads configuration, sets up logging, then serves (default) or runs
+//! an administration command (`certorder --help`).
+
+use clap::Parser;
+
+use certorder::cli::{Cli, Command};
+use certorder::config::Settings;
+use certorder::startup::Application;
+use certorder::telemetry;
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_json);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        other => certorder::cli::run(other, &settings),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "stopped with an error");
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    tracing::info!(settings = ?settings, "starting");
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), "listening; Swagger UI at /swagger-ui/");
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Orders: creation, visibility-filtered reads, keyset listing and versioned updates.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::orders;
+use super::DbError;
+use crate::domain::account::{AccountId, Caller, Role};
+use crate::domain::order::{
+    order_number, CsrOrigin, CsrRecord, GenerationMethod, Order, OrderId, OrderStatus,
+    PartnerChoice,
+};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = orders, check_for_backend(Pg))]
+struct OrderRow {
+    id: Uuid,
+    number: String,
+    account_id: Uuid,
+    status: String,
+    version: i32,
+    authority: Option<String>,
+    partner_choice: Option<String>,
+    partner_code: Option<String>,
+    partner_fixed: bool,
+    duration_months: Option<i32>,
+    generation_method: Option<String>,
+    csr_pem: Option<String>,
+    csr: Option<serde_json::Value>,
+    csr_origin: Option<String>,
+    fqdn: Option<String>,
+    additional_domains: serde_json::Value,
+    holder: Option<serde_json::Value>,
+    payment: Option<serde_json::Value>,
+    terms: Option<serde_json::Value>,
+    submitted: Option<serde_json::Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
+
+fn corrupt(what: &str, value: &str) -> DbError {
+    DbError::Corrupt(format!("orders.{what} = {value:?}"))
+}
+
+impl OrderRow {
+    fn into_domain(self) -> Result<Order, DbError> {
+        let status =
+            OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
+        let partner = match (self.partner_choice.as_deref(), self.partner_code) {
+            (None, _) => None,
+            (Some("none"), _) => Some(PartnerChoice::None),
+            (Some("partner"), Some(code)) => Some(PartnerChoice::Partner { code }),
+            (Some(other), _) => return Err(corrupt("partner_choice", other)),
+        };
+        let generation_method = self
+            .generation_method
+            .map(|m| GenerationMethod::parse(&m).ok_or_else(|| corrupt("generation_method", &m)))
+            .transpose()?;
+        let csr = match (self.csr_pem, self.csr_origin) {
+            (Some(pem), Some(origin)) => Some(CsrRecord {
+                pem,
+                origin: CsrOrigin::parse(&origin).ok_or_else(|| corrupt("csr_origin", &origin))?,
+                details: self.csr.unwrap_or(serde_json::Value::Null),
+            }),
+            _ => None,
+        };
+        let additional_domains = serde_json::from_value(self.additional_domains)
+            .map_err(|e| DbError::Corrupt(format!("orders.additional_domains: {e}")))?;
+        let terms = self
+            .terms
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| DbError::Corrupt(format!("orders.terms: {e}")))?;
+        Ok(Order {
+            id: OrderId(self.id),
+            number: self.number,
+            account_id: AccountId(self.account_id),
+            status,
+            version: self.version,
+            authority: self.authority,
+            partner,
+            partner_fixed: self.partner_fixed,
+            duration_months: self.duration_months,
+            generation_method,
+            csr,
+            fqdn: self.fqdn,
+            additional_domains,
+            holder: self.holder,
+            payment: self.payment,
+            terms,
+            submitted: self.submitted,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            submitted_at: self.submitted_at,
+            cancelled_at: self.cancelled_at,
+        })
+    }
+}
+
+/// Every step column, written whole on each update (`None` clears the column).
+#[derive(AsChangeset)]
+#[diesel(table_name = orders, treat_none_as_null = true)]
+struct OrderChangeset<'a> {
+    status: &'a str,
+    version: i32,
+    authority: Option<&'a str>,
+    partner_choice: Option<&'a str>,
+    partner_code: Option<&'a str>,
+    partner_fixed: bool,
+    duration_months: Option<i32>,
+    generation_method: Option<&'a str>,
+    csr_pem: Option<&'a str>,
+    csr: Option<&'a serde_json::Value>,
+    csr_origin: Option<&'a str>,
+    fqdn: Option<&'a str>,
+    additional_domains: serde_json::Value,
+    holder: Option<&'a serde_json::Value>,
+    payment: Option<&'a serde_json::Value>,
+    terms: Option<serde_json::Value>,
+    submitted: Option<&'a serde_json::Value>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
+
+type BoxedOrders<'a> = orders::BoxedQuery<'a, Pg>;
+
+/// The orders a caller may see: its own; a partner's also those naming its code; an
+/// operator's, all of them.
+fn visible_to(caller: &Caller) -> BoxedOrders<'static> {
+    let query = orders::table.into_boxed();
+    match (caller.role, caller.partner_code.clone()) {
+        (Role::Operator, _) => query,
+        (Role::Partner, Some(code)) => query.filter(
+            orders::account_id
+                .eq(caller.account_id.0)
+                .or(orders::partner_code.eq(code)),
+        ),
+        _ => query.filter(orders::account_id.eq(caller.account_id.0)),
+    }
+}
+
+/// Creates a draft. A partner's order carries the partner's code, fixed.
+pub fn create(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> Result<Order, DbError> {
+    let sequence: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "nextval('order_number_seq')",
+    ))
+    .get_result(conn)?;
+    let partner_code = match caller.role {
+        Role::Partner => caller.partner_code.as_deref(),
+        _ => None,
+    };
+    diesel::insert_into(orders::table)
+        .values((
+            orders::id.eq(Uuid::now_v7()),
+            orders::number.eq(order_number(now, sequence)),
+            orders::account_id.eq(caller.account_id.0),
+            orders::partner_choice.eq(partner_code.map(|_| "partner")),
+            orders::partner_code.eq(partner_code),
+            orders::partner_fixed.eq(partner_code.is_some()),
+            orders::created_at.eq(now),
+            orders::updated_at.eq(now),
+        ))
+        .returning(OrderRow::as_returning())
+        .get_result(conn)?
+        .into_domain()
+}
+
+/// The order if the caller may see it.
+pub fn find_visible(
+    conn: &mut PgConnection,
+    id: OrderId,
+    caller: &Caller,
+) -> Result<Order, DbError> {
+    visible_to(caller)
+        .filter(orders::id.eq(id.0))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)?
+        .into_domain()
+}
+
+/// The order, locked for update until the end of the transaction, if the caller may see it.
+pub fn lock_visible(
+    conn: &mut PgConnection,
+    id: OrderId,
+    caller: &Caller,
+) -> Result<Order, DbError> {
+    let order = orders::table
+        .filter(orders::id.eq(id.0))
+        .select(OrderRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)?
+        .into_domain()?;
+    if caller.can_see(&order) {
+        Ok(order)
+    } else {
+        Err(DbError::NotFound)
+    }
+}
+
+/// A page of the caller's orders, newest first, after the cursor (an order id: ids are
+/// UUIDv7, so they sort by creation time).
+pub fn list(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    status: Option<OrderStatus>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Order>, DbError> {
+    let mut query = visible_to(caller);
+    if let Some(status) = status {
+        query = query.filter(orders::status.eq(status.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(orders::id.lt(after));
+    }
+    query
+        .order(orders::id.desc())
+        .limit(limit)
+        .select(OrderRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OrderRow::into_domain)
+        .collect()
+}
+
+/// Writes the order's new state if its version is still `order.version - 1` (the caller
+/// bumps the version); otherwise `VersionConflict`.
+pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
+    let (partner_choice, partner_code) = match &order.partner {
+        None => (None, None),
+        Some(PartnerChoice::None) => (Some("none"), None),
+        Some(PartnerChoice::Partner { code }) => (Some("partner"), Some(code.as_str())),
+    };
+    let changes = OrderChangeset {
+        status: order.status.as_str(),
+        version: order.version,
+        authority: order.authority.as_deref(),
+        partner_choice,
+        partner_code,
+        partner_fixed: order.partner_fixed,
+        duration_months: order.duration_months,
+        generation_method: order.generation_method.map(GenerationMethod::as_str),
+        csr_pem: order.csr.as_ref().map(|c| c.pem.as_str()),
+        csr: order.csr.as_ref().map(|c| &c.details),
+        csr_origin: order.csr.as_ref().map(|c| c.origin.as_str()),
+        fqdn: order.fqdn.as_deref(),
+        additional_domains: serde_json::to_value(&order.additional_domains)
+            .map_err(|e| DbError::Corrupt(e.to_string()))?,
+        holder: order.holder.as_ref(),
+        payment: order.payment.as_ref(),
+        terms: order
+            .terms
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| DbError::Corrupt(e.to_string()))?,
+        submitted: order.submitted.as_ref(),
+        updated_at: order.updated_at,
+        submitted_at: order.submitted_at,
+        cancelled_at: order.cancelled_at,
+    };
+    diesel::update(
+        orders::table
+            .filter(orders::id.eq(order.id.0))
+            .filter(orders::version.eq(order.version - 1))
+            .filter(orders::status.eq(OrderStatus::Draft.as_str())),
+    )
+    .set(&changes)
+    .returning(OrderRow::as_returning())
+    .get_result(conn)
+    .optional()?
+    .ok_or(DbError::VersionConflict)?
+    .into_domain()
+}

@@ -1,0 +1,94 @@
+//! Builds the application: database, pool, HTTP server on its own listener (port 0 in tests).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
+use crate::persistence::{self, Db};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("listener: {0}")]
+    Listener(#[from] std::io::Error),
+    #[error("metrics: {0}")]
+    Metrics(String),
+}
+
+impl Application {
+    /// Prepares the database (creates it, runs migrations), binds the listener and builds the
+    /// server. The server runs when `run_until_stopped` is awaited.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let url = settings.database_url.clone();
+        actix_web::rt::task::spawn_blocking(move || persistence::prepare_database(&url))
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let db = Db::connect(&settings.database_url, settings.pool_size)
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let listener = TcpListener::bind(&settings.bind_address)?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, db, settings)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, StartupError> {
+    let workers = settings.workers.max(1);
+    let body_limit = settings.max_body_bytes;
+    let state = web::Data::new(AppState {
+        db,
+        keys: JwtKeys::new(&settings.jwt),
+        settings: Arc::new(settings),
+    });
+    let prometheus = PrometheusMetricsBuilder::new("certorder")
+        .endpoint("/metrics")
+        .build()
+        .map_err(|e| StartupError::Metrics(e.to_string()))?;
+    let spec = http::openapi();
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(<http::ApiDoc as utoipa::OpenApi>::openapi())
+            .app_data(state.clone())
+            .app_data(BodyLimit(body_limit))
+            .app_data(http::json_config(body_limit))
+            .app_data(http::query_config())
+            .app_data(http::path_config())
+            .configure(http::routes)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(http::not_found))
+            .wrap(prometheus.clone())
+            .wrap(from_fn(http::problem::render_problems))
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers)
+    .shutdown_timeout(20)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,301 @@
+//! The test harness: each test gets its own database, cloned from a template that is
+//! migrated and seeded once per migration set, and a real HTTP server on a free port.
+
+use std::sync::OnceLock;
+
+use certorder::config::Settings;
+use certorder::persistence::{self, Db};
+use certorder::startup::Application;
+use diesel::prelude::*;
+use diesel::PgConnection;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const CLIENT: (&str, &str) = ("demo.client", "demo-client-password");
+pub const PARTNER: (&str, &str) = ("demo.partenaire", "demo-partner-password");
+pub const OPERATOR: (&str, &str) = ("demo.operateur", "demo-operator-password");
+/// A second customer, to prove that one account never sees another's orders.
+pub const OTHER: (&str, &str) = ("autre.client", "autre-client-password");
+
+/// The server's base URL for the PostgreSQL cluster the tests use: `DATABASE_URL`'s server
+/// if set, else the local one.
+fn server_url() -> url::Url {
+    let raw = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut url = url::Url::parse(&raw).expect("DATABASE_URL is a URL");
+    url.set_path("/postgres");
+    url
+}
+
+fn database_url(name: &str) -> String {
+    let mut url = server_url();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// The template's name carries a hash of the migrations and the seed, so that a change
+/// makes a new template instead of reusing a stale one.
+fn template_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let mut h = Sha256::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut entries: Vec<_> = walk(std::path::Path::new(dir));
+        entries.sort();
+        for path in entries {
+            h.update(path.to_string_lossy().as_bytes());
+            h.update(std::fs::read(&path).unwrap());
+        }
+        h.update(include_bytes!("support.rs"));
+        format!("certorder_tpl_{}", &hex::encode(h.finalize())[..16])
+    })
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn ensure_template(admin: &mut PgConnection) {
+    let name = template_name();
+    // Test processes run in parallel (nextest): one builds the template, the others wait.
+    diesel::sql_query("SELECT pg_advisory_lock(727274)")
+        .execute(admin)
+        .unwrap();
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+    )))
+    .get_result(admin)
+    .unwrap();
+    if !exists {
+        let building = format!("{name}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(admin)
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(admin)
+            .unwrap();
+        let url = database_url(&building);
+        persistence::prepare_database(&url).unwrap();
+        {
+            let db = Db::connect(&url, 1).unwrap();
+            certorder::cli::seed_demo_accounts(&db).unwrap();
+            let args = certorder::cli::CreateAccount {
+                username: OTHER.0.into(),
+                role: certorder::cli::RoleArg::Customer,
+                email: "autre@demo.localhost".into(),
+                full_name: "Dominique Autre".into(),
+                phone: None,
+                partner_code: None,
+                organization: "Autre Organisation".into(),
+                organization_kind: certorder::cli::KindArg::Association,
+                registration_number: Some("732829320".into()),
+                address: "1 rue de la Paix".into(),
+                postal_code: Some("75002".into()),
+                city: "Paris".into(),
+                country: "FR".into(),
+                not_legal_representative: true,
+            };
+            certorder::cli::create_account(&db, &args, OTHER.1).unwrap();
+        }
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .execute(admin)
+            .unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(727274)")
+        .execute(admin)
+        .unwrap();
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db_name: String,
+    pub db: Db,
+}
+
+/// Settings for a test server; `tweak` may change them before start.
+pub fn test_settings(db_name: &str) -> Settings {
+    std::env::set_var("CERTORDER_ENV", "test");
+    let mut s = Settings::from_env().expect("settings");
+    s.database_url = database_url(db_name);
+    s.bind_address = "127.0.0.1:0".into();
+    s.pool_size = 4;
+    s.workers = 1;
+    s.login_max_failures = 3;
+    s.login_lockout = std::time::Duration::from_secs(60);
+    s.public_base_url = "http://127.0.0.1".into();
+    s
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let db_name = format!("certorder_test_{}", uuid::Uuid::new_v4().simple());
+        let name = db_name.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut admin =
+                PgConnection::establish(server_url().as_str()).expect("PostgreSQL is reachable");
+            ensure_template(&mut admin);
+            diesel::sql_query(format!(
+                "CREATE DATABASE {name} TEMPLATE {}",
+                template_name()
+            ))
+            .execute(&mut admin)
+            .unwrap();
+        })
+        .await
+        .unwrap();
+        let mut settings = test_settings(&db_name);
+        tweak(&mut settings);
+        let db = Db::connect(&settings.database_url, 2).unwrap();
+        let app = Application::build(settings)
+            .await
+            .expect("the application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db_name,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn token(&self, (username, password): (&str, &str)) -> String {
+        let res = self
+            .client
+            .post(self.url("/auth/token"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "sign-in of {username}");
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn create_order(&self, token: &str) -> Value {
+        let res = self
+            .client
+            .post(self.url("/orders"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs SQL on the test's own database (for checks that look behind the API).
+    pub fn sql_count(&self, query: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.get().unwrap();
+        diesel::sql_query(query)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let name = self.db_name.clone();
+        // The server's pool still holds connections: FORCE closes them.
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut admin) = PgConnection::establish(server_url().as_str()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        })
+        .join();
+    }
+}
+
+/// Asserts a problem+json answer with this status and code; returns its body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "problem code in {body}");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "request_id in {body}"
+    );
+    assert!(body["title"].as_str().is_some_and(|s| !s.is_empty()));
+    body
+}
+
+/// The codes of a problem's field errors, with their pointers.
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["pointer"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
