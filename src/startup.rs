@@ -12,6 +12,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
+use crate::domain::catalog::Catalog;
+use crate::domain::justificatifs::default_rules;
+use crate::http::keygen_pool::KeygenPool;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
 use crate::persistence::{self, Db};
 
@@ -26,6 +29,8 @@ pub enum StartupError {
     Database(String),
     #[error("listener: {0}")]
     Listener(#[from] std::io::Error),
+    #[error("catalogue: {0}")]
+    Catalog(String),
     #[error("metrics: {0}")]
     Metrics(String),
 }
@@ -59,9 +64,20 @@ impl Application {
 fn run(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, StartupError> {
     let workers = settings.workers.max(1);
     let body_limit = settings.max_body_bytes;
+    let catalog = match &settings.catalog_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| StartupError::Catalog(format!("{path}: {e}")))?;
+            Catalog::from_json(&text).map_err(|e| StartupError::Catalog(format!("{path}: {e}")))?
+        }
+        None => Catalog::bundled(),
+    };
     let state = web::Data::new(AppState {
         db,
         keys: JwtKeys::new(&settings.jwt),
+        catalog: Arc::new(catalog),
+        justificatifs: Arc::new(default_rules()),
+        keygen: KeygenPool::new(settings.keygen_threads, settings.keygen_queue),
         settings: Arc::new(settings),
     });
     let prometheus = PrometheusMetricsBuilder::new("certorder")

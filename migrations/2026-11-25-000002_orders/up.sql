@@ -14,9 +14,8 @@ CREATE TABLE orders (
     partner_fixed boolean NOT NULL DEFAULT false,
     duration_months integer,
     generation_method text CHECK (generation_method IN ('csr', 'generate')),
-    csr_pem text,
+    -- the verified CSR: origin (pasted or generated), decoded details and PEM, domain names
     csr jsonb,
-    csr_origin text CHECK (csr_origin IN ('pasted', 'generated')),
     fqdn text,
     additional_domains jsonb NOT NULL DEFAULT '[]',
     holder jsonb,

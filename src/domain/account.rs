@@ -114,6 +114,14 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Whether the caller may change the order: whoever sees it, except an operator, who
+    /// reads every order but changes only its own.
+    pub fn can_edit(&self, order: &super::order::Order) -> bool {
+        self.can_see(order) && (self.role != Role::Operator || order.account_id == self.account_id)
+    }
+}
+
 /// Normalizes a username: trimmed, lowercased. `None` when it cannot be a username.
 pub fn normalize_username(input: &str) -> Option<String> {
     let u = input.trim().to_lowercase();

@@ -40,33 +40,8 @@ pub const CODES: &[ErrorCode] = &[
     },
 ];
 
-/// Key types offered by `POST /orders/{id}/generate-csr`. Wire names: `ecdsa-p256`,
-/// `ecdsa-p384`, `rsa-2048`, `rsa-3072`, `rsa-4096`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum KeyType {
-    #[serde(rename = "ecdsa-p256")]
-    EcdsaP256,
-    #[serde(rename = "ecdsa-p384")]
-    EcdsaP384,
-    #[serde(rename = "rsa-2048")]
-    Rsa2048,
-    #[serde(rename = "rsa-3072")]
-    Rsa3072,
-    #[serde(rename = "rsa-4096")]
-    Rsa4096,
-}
-
-impl KeyType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyType::EcdsaP256 => "ecdsa-p256",
-            KeyType::EcdsaP384 => "ecdsa-p384",
-            KeyType::Rsa2048 => "rsa-2048",
-            KeyType::Rsa3072 => "rsa-3072",
-            KeyType::Rsa4096 => "rsa-4096",
-        }
-    }
-}
+/// Key types offered by `POST /orders/{id}/generate-csr` (the key generator's own type).
+pub use super::keygen::KeyType;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -200,7 +175,7 @@ impl From<LifetimeSchedule> for Vec<LifetimeStep> {
 }
 
 /// One certificate of a subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedCertificate {
     pub issued_on: NaiveDate,
     pub expires_on: NaiveDate,
@@ -209,7 +184,7 @@ pub struct PlannedCertificate {
 
 /// How a subscription of `duration_months` is covered by certificates whose lifetime the
 /// schedule caps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificatePlan {
     /// Validity of the first certificate, issued at the start.
     pub certificate_validity_days: u32,

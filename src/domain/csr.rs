@@ -168,7 +168,7 @@ pub const CODES: &[ErrorCode] = &[
 ];
 
 /// The public key of a CSR.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct KeyDetails {
     /// `rsa`, `ecdsa`, `ed25519`, `ed448`, `dsa`, `rsassa-pss`, or the key algorithm's OID.
     pub algorithm: String,
@@ -183,7 +183,7 @@ pub struct KeyDetails {
 }
 
 /// What a CSR says, for display and for the order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CsrDetails {
     /// The subject as an RFC 4514 string (most specific RDN first), e.g.
     /// `CN=www.certigna.fr,O=Certigna,C=FR`.

@@ -14,3 +14,5 @@ pub mod password;
 pub mod payment;
 pub mod pricing;
 pub mod rsa_checks;
+pub mod submission;
+pub mod wizard;

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::account::AccountId;
+use super::csr::CsrDetails;
+use super::holder::Holder;
+use super::payment::Payment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrderId(pub Uuid);
@@ -226,16 +229,16 @@ impl Step {
     }
 }
 
-/// A stored CSR: its PEM and what decoding it found (names, key, fingerprint).
-#[derive(Debug, Clone, PartialEq)]
+/// A verified CSR: what decoding it found (subject, key, fingerprint, PEM) and the domain
+/// names it carries, normalized (CN first, then the SAN dNSNames, duplicates merged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CsrRecord {
-    pub pem: String,
     pub origin: CsrOrigin,
-    pub details: serde_json::Value,
+    pub details: CsrDetails,
+    pub names: Vec<String>,
 }
 
-/// An order as the domain sees it. Structured steps whose rules live in their own modules
-/// (holder, payment) are kept in their validated JSON form.
+/// An order as the domain sees it: every step's validated answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: OrderId,
@@ -252,8 +255,8 @@ pub struct Order {
     pub csr: Option<CsrRecord>,
     pub fqdn: Option<String>,
     pub additional_domains: Vec<String>,
-    pub holder: Option<serde_json::Value>,
-    pub payment: Option<serde_json::Value>,
+    pub holder: Option<Holder>,
+    pub payment: Option<Payment>,
     pub terms: Option<TermsAcceptance>,
     /// What "commander" froze: price, catalogue entry, documents.
     pub submitted: Option<serde_json::Value>,
@@ -279,7 +282,9 @@ impl Order {
         match self.generation_method {
             None => {
                 missing.push(Step::GenerationMethod);
-                missing.push(Step::Csr);
+                if self.csr.is_none() {
+                    missing.push(Step::Csr);
+                }
             }
             Some(GenerationMethod::Csr) => {
                 if !self.has_csr_from(CsrOrigin::Pasted) {
@@ -403,10 +408,16 @@ mod tests {
         assert!(o.missing().contains(&Step::Csr));
         assert!(!o.missing().contains(&Step::Fqdn));
         // a pasted CSR does not answer case 2
+        let details: CsrDetails = serde_json::from_value(serde_json::json!({
+            "subject": "CN=www.certigna.fr", "common_name": "www.certigna.fr", "dns_names": [],
+            "key": {"algorithm": "ecdsa", "bits": 256, "curve": "P-256"},
+            "signature_algorithm": "ecdsa-with-SHA256", "public_key_sha256": "00", "pem": ""
+        }))
+        .unwrap();
         o.csr = Some(CsrRecord {
-            pem: String::new(),
             origin: CsrOrigin::Pasted,
-            details: serde_json::Value::Null,
+            details,
+            names: vec!["www.certigna.fr".into()],
         });
         assert!(o.missing().contains(&Step::Csr));
         o.csr.as_mut().unwrap().origin = CsrOrigin::Generated;

@@ -5,7 +5,9 @@ pub mod auth;
 pub mod handlers;
 pub mod idempotency;
 pub mod json;
+pub mod keygen_pool;
 pub mod problem;
+pub mod steps;
 pub mod views;
 
 use std::sync::Arc;
@@ -16,15 +18,36 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::config::Settings;
+use crate::domain::catalog::Catalog;
+use crate::domain::issue::Lang;
+use crate::domain::justificatifs::JustificatifRules;
 use crate::persistence::Db;
 use auth::JwtKeys;
 use problem::ApiError;
 
-/// What every handler shares: the database, the token keys, the settings.
+/// What every handler shares: the database, the token keys, the settings, the catalogue,
+/// the justificatifs rules and the key-generation pool.
 pub struct AppState {
     pub db: Db,
     pub keys: JwtKeys,
     pub settings: Arc<Settings>,
+    pub catalog: Arc<Catalog>,
+    pub justificatifs: Arc<JustificatifRules>,
+    pub keygen: keygen_pool::KeygenPool,
+}
+
+/// The language of the answer, from `Accept-Language` (French unless English is preferred).
+pub struct AcceptLanguage(pub Lang);
+
+impl actix_web::FromRequest for AcceptLanguage {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(AcceptLanguage(problem::negotiate_lang(
+            req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE),
+        ))))
+    }
 }
 
 #[derive(OpenApi)]
@@ -44,6 +67,8 @@ send `Authorization: Bearer <token>`.",
     tags(
         (name = "auth", description = "Sign in (seed steps 1–3)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
+        (name = "catalog", description = "Authorities, durations, prices, payment methods, CGU"),
+        (name = "checks", description = "Stateless checks: the same CSR and domain rules, no order needed"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -74,6 +99,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::orders::list_orders)
         .service(handlers::orders::get_order)
         .service(handlers::orders::cancel_order)
+        .service(handlers::wizard::patch_order)
+        .service(handlers::wizard::commander_order)
+        .service(handlers::keygen::generate_csr)
+        .service(handlers::catalog::get_catalog)
+        .service(handlers::checks::decode_csr)
+        .service(handlers::checks::check_domains)
         .service(handlers::health::live)
         .service(handlers::health::ready)
         .service(handlers::health::metrics);

@@ -82,6 +82,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unauthorized: {0:?}")]
     Unauthorized(AuthFailure),
+    #[error("forbidden")]
+    Forbidden,
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -129,6 +131,7 @@ impl ApiError {
             ApiError::Unauthorized(AuthFailure::Malformed) => "token_malformed",
             ApiError::Unauthorized(AuthFailure::Expired) => "token_expired",
             ApiError::Unauthorized(AuthFailure::Invalid) => "token_invalid",
+            ApiError::Forbidden => "read_only",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
@@ -208,6 +211,12 @@ impl ApiError {
                 "Invalid token",
                 "Le jeton n'est pas valide pour ce service.".into(),
                 "The token is not valid for this service.".into(),
+            ),
+            ApiError::Forbidden => (
+                "Lecture seule",
+                "Read only",
+                "Votre rôle permet de lire cette commande, pas de la modifier.".into(),
+                "Your role may read this order, not change it.".into(),
             ),
             ApiError::NotFound => (
                 "Introuvable",
@@ -300,6 +309,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,

@@ -9,10 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, ProblemField};
+use super::steps::{HolderRequest, PaymentRequest};
 use super::AppState;
 use crate::domain::account::Role;
-use crate::domain::order::{self, GenerationMethod, Order, OrderStatus, PartnerChoice, Step};
+use crate::domain::catalog::CertificatePlan;
+use crate::domain::csr::CsrDetails;
+use crate::domain::issue::Lang;
+use crate::domain::justificatifs::Justificatif;
+use crate::domain::order::{GenerationMethod, Order, OrderStatus, PartnerChoice, Step};
+use crate::domain::pricing::Price;
+use crate::domain::submission::Submission;
+use crate::domain::wizard::assess;
 
 /// Lifecycle of an order: `draft` → `submitted` (after "Commander"), or `draft` → `cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -151,6 +159,146 @@ pub struct OrderLinks {
     pub formulaire: Option<String>,
 }
 
+/// A price in cents (EUR).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PriceView {
+    #[schema(example = 14400)]
+    pub excl_vat_cents: i64,
+    #[schema(example = 2880)]
+    pub vat_cents: i64,
+    #[schema(example = 17280)]
+    pub incl_vat_cents: i64,
+    /// 2000 = 20 %.
+    pub vat_rate_basis_points: u32,
+    #[schema(example = "EUR")]
+    pub currency: String,
+}
+
+impl From<&Price> for PriceView {
+    fn from(p: &Price) -> Self {
+        PriceView {
+            excl_vat_cents: p.excl_vat_cents,
+            vat_cents: p.vat_cents,
+            incl_vat_cents: p.incl_vat_cents,
+            vat_rate_basis_points: p.vat_rate_basis_points,
+            currency: p.currency.as_str().to_owned(),
+        }
+    }
+}
+
+/// How the subscription is fulfilled: public TLS certificates live at most 199 days (from
+/// 15 March 2026; 99 days from 15 March 2027, 46 days from 15 March 2029), so a 12–36 month
+/// duration is covered by several certificates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificatePlanView {
+    /// Validity of the first certificate, in days.
+    pub certificate_validity_days: u32,
+    /// How many certificates the duration covers.
+    pub issuances: u32,
+    pub subscription_end: chrono::NaiveDate,
+}
+
+impl From<&CertificatePlan> for CertificatePlanView {
+    fn from(p: &CertificatePlan) -> Self {
+        CertificatePlanView {
+            certificate_validity_days: p.certificate_validity_days,
+            issuances: p.issuances,
+            subscription_end: p.subscription_end,
+        }
+    }
+}
+
+/// The CSR's public key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsrKeyView {
+    /// `rsa` or `ecdsa` (others are refused).
+    pub algorithm: String,
+    pub bits: u64,
+    /// `P-256` or `P-384` for ECDSA.
+    pub curve: Option<String>,
+    /// The RSA public exponent.
+    pub exponent: Option<u64>,
+}
+
+/// A decoded CSR.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsrView {
+    /// RFC 4514 subject, e.g. `CN=www.certigna.fr,O=Certigna,C=FR`.
+    pub subject: String,
+    pub common_name: Option<String>,
+    /// SAN dNSNames as written in the CSR.
+    pub dns_names: Vec<String>,
+    pub key: CsrKeyView,
+    pub signature_algorithm: String,
+    /// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex.
+    pub public_key_sha256: String,
+    pub pem: String,
+}
+
+impl From<&CsrDetails> for CsrView {
+    fn from(d: &CsrDetails) -> Self {
+        CsrView {
+            subject: d.subject.clone(),
+            common_name: d.common_name.clone(),
+            dns_names: d.dns_names.clone(),
+            key: CsrKeyView {
+                algorithm: d.key.algorithm.clone(),
+                bits: d.key.bits,
+                curve: d.key.curve.clone(),
+                exponent: d.key.exponent,
+            },
+            signature_algorithm: d.signature_algorithm.clone(),
+            public_key_sha256: d.public_key_sha256.clone(),
+            pem: d.pem.clone(),
+        }
+    }
+}
+
+/// The order's CSR: pasted and verified (case 1) or generated (case 2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderCsrView {
+    /// `pasted` or `generated`.
+    #[schema(example = "pasted")]
+    pub origin: String,
+    /// The domain names read from the CSR, normalized (CN first, then SANs).
+    pub names: Vec<String>,
+    #[serde(flatten)]
+    pub csr: CsrView,
+}
+
+/// The CGU acceptance: which version, who, when and from where.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermsView {
+    pub version: String,
+    pub accepted_by: Uuid,
+    pub accepted_at: DateTime<Utc>,
+    pub client_address: Option<String>,
+}
+
+/// A supporting document (justificatif) to send back after "Commander".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    #[schema(example = "extrait_kbis")]
+    pub code: String,
+    pub label_fr: String,
+    pub label_en: String,
+    /// Why it is needed.
+    pub reason_fr: String,
+    pub reason_en: String,
+}
+
+impl From<&Justificatif> for DocumentView {
+    fn from(j: &Justificatif) -> Self {
+        DocumentView {
+            code: j.code.clone(),
+            label_fr: j.label_fr.clone(),
+            label_en: j.label_en.clone(),
+            reason_fr: j.reason_fr.clone(),
+            reason_en: j.reason_en.clone(),
+        }
+    }
+}
+
 /// An order with every step's answer, its readiness and its price.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderResponse {
@@ -169,17 +317,39 @@ pub struct OrderResponse {
     pub partner_fixed: bool,
     /// Step 7.
     pub duration_months: Option<i32>,
+    /// How the duration is covered by certificates (once the duration is known).
+    pub certificate: Option<CertificatePlanView>,
     /// Step 8.
     pub generation_method: Option<GenerationMethodView>,
+    /// The verified or generated CSR.
+    pub csr: Option<OrderCsrView>,
     /// Case 2: the FQDN to protect.
     pub fqdn: Option<String>,
-    /// Extra subdomains ("sous-domaines supplémentaires").
+    /// Extra subdomains ("sous-domaines supplémentaires"), as given.
     pub additional_domains: Vec<String>,
+    /// The effective domain list: the primary name (the FQDN, or the CSR's first name),
+    /// then every other name, normalized and merged.
+    pub domains: Vec<String>,
+    /// Steps 11–12: the holder, in the shape it was given (normalized).
+    #[schema(value_type = Option<HolderRequest>)]
+    pub holder: Option<serde_json::Value>,
+    /// Step 14.
+    #[schema(value_type = Option<PaymentRequest>)]
+    pub payment: Option<serde_json::Value>,
+    /// Step 15.
+    pub terms: Option<TermsView>,
+    /// The live price once the authority and duration are known; frozen after "Commander".
+    pub price: Option<PriceView>,
     /// Steps still unanswered, in wizard order: the "Commander" button stays greyed while
     /// this is not empty.
     pub missing: Vec<StepView>,
+    /// Answers that no longer fit (e.g. a duration the newly chosen authority does not
+    /// offer), with a pointer to the field, a code and a message.
+    pub invalid: Vec<ProblemField>,
     /// True when `commander` would succeed: nothing missing, nothing invalid.
     pub ready: bool,
+    /// After "Commander": the justificatifs to send back with the signed form.
+    pub documents: Vec<DocumentView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -188,9 +358,41 @@ pub struct OrderResponse {
 }
 
 impl OrderResponse {
-    pub fn build(order: &Order, _state: &AppState) -> Self {
-        let missing: Vec<StepView> = order.missing().into_iter().map(StepView::from).collect();
+    pub fn build(order: &Order, state: &AppState, lang: Lang) -> Self {
+        let submission: Option<Submission> = order
+            .submitted
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let assessment = assess(order, &state.catalog, Utc::now().date_naive());
+        let live = order.status == OrderStatus::Draft;
         let id = order.id.0;
+        let (price, plan, domains, documents) = match &submission {
+            Some(s) => (
+                Some((&s.price).into()),
+                Some((&s.plan).into()),
+                s.domains.clone(),
+                s.documents.iter().map(DocumentView::from).collect(),
+            ),
+            None => (
+                assessment.price.as_ref().map(PriceView::from),
+                assessment.plan.as_ref().map(CertificatePlanView::from),
+                assessment.domains.clone(),
+                Vec::new(),
+            ),
+        };
+        let invalid = if live {
+            assessment
+                .problems
+                .iter()
+                .map(|i| ProblemField {
+                    pointer: i.pointer.clone(),
+                    code: i.code.clone(),
+                    message: i.message(lang).to_owned(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         OrderResponse {
             id,
             number: order.number.clone(),
@@ -200,11 +402,44 @@ impl OrderResponse {
             partner: order.partner.as_ref().map(PartnerView::from),
             partner_fixed: order.partner_fixed,
             duration_months: order.duration_months,
+            certificate: plan,
             generation_method: order.generation_method.map(Into::into),
+            csr: order.csr.as_ref().map(|c| OrderCsrView {
+                origin: c.origin.as_str().to_owned(),
+                names: c.names.clone(),
+                csr: CsrView::from(&c.details),
+            }),
             fqdn: order.fqdn.clone(),
             additional_domains: order.additional_domains.clone(),
-            ready: missing.is_empty() && order.status == order::OrderStatus::Draft,
-            missing,
+            domains,
+            holder: order
+                .holder
+                .as_ref()
+                .and_then(|h| serde_json::to_value(h).ok()),
+            payment: order
+                .payment
+                .as_ref()
+                .and_then(|p| serde_json::to_value(p).ok()),
+            terms: order.terms.as_ref().map(|t| TermsView {
+                version: t.version.clone(),
+                accepted_by: t.accepted_by,
+                accepted_at: t.accepted_at,
+                client_address: t.client_address.clone(),
+            }),
+            price,
+            ready: live && assessment.ready(),
+            missing: if live {
+                assessment
+                    .missing
+                    .iter()
+                    .copied()
+                    .map(StepView::from)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            invalid,
+            documents,
             created_at: order.created_at,
             updated_at: order.updated_at,
             submitted_at: order.submitted_at,
@@ -228,7 +463,7 @@ pub struct OrderList {
 
 impl OrderList {
     /// `orders` holds up to `limit + 1` rows: the extra one only says there is a next page.
-    pub fn page(mut orders: Vec<Order>, limit: usize, state: &AppState) -> Self {
+    pub fn page(mut orders: Vec<Order>, limit: usize, state: &AppState, lang: Lang) -> Self {
         let more = orders.len() > limit;
         orders.truncate(limit);
         let next_cursor = more
@@ -237,7 +472,7 @@ impl OrderList {
         OrderList {
             items: orders
                 .iter()
-                .map(|o| OrderResponse::build(o, state))
+                .map(|o| OrderResponse::build(o, state, lang))
                 .collect(),
             next_cursor,
         }

@@ -9,8 +9,7 @@ use super::schema::orders;
 use super::DbError;
 use crate::domain::account::{AccountId, Caller, Role};
 use crate::domain::order::{
-    order_number, CsrOrigin, CsrRecord, GenerationMethod, Order, OrderId, OrderStatus,
-    PartnerChoice,
+    order_number, CsrRecord, GenerationMethod, Order, OrderId, OrderStatus, PartnerChoice,
 };
 
 #[derive(Queryable, Selectable)]
@@ -27,9 +26,7 @@ struct OrderRow {
     partner_fixed: bool,
     duration_months: Option<i32>,
     generation_method: Option<String>,
-    csr_pem: Option<String>,
     csr: Option<serde_json::Value>,
-    csr_origin: Option<String>,
     fqdn: Option<String>,
     additional_domains: serde_json::Value,
     holder: Option<serde_json::Value>,
@@ -40,6 +37,19 @@ struct OrderRow {
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// Reads a JSONB column back into its domain type.
+fn from_json<T: serde::de::DeserializeOwned>(
+    column: &'static str,
+) -> impl Fn(serde_json::Value) -> Result<T, DbError> {
+    move |v| {
+        serde_json::from_value(v).map_err(|e| DbError::Corrupt(format!("orders.{column}: {e}")))
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, DbError> {
+    serde_json::to_value(value).map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 fn corrupt(what: &str, value: &str) -> DbError {
@@ -60,21 +70,12 @@ impl OrderRow {
             .generation_method
             .map(|m| GenerationMethod::parse(&m).ok_or_else(|| corrupt("generation_method", &m)))
             .transpose()?;
-        let csr = match (self.csr_pem, self.csr_origin) {
-            (Some(pem), Some(origin)) => Some(CsrRecord {
-                pem,
-                origin: CsrOrigin::parse(&origin).ok_or_else(|| corrupt("csr_origin", &origin))?,
-                details: self.csr.unwrap_or(serde_json::Value::Null),
-            }),
-            _ => None,
-        };
+        let csr: Option<CsrRecord> = self.csr.map(from_json("csr")).transpose()?;
         let additional_domains = serde_json::from_value(self.additional_domains)
             .map_err(|e| DbError::Corrupt(format!("orders.additional_domains: {e}")))?;
-        let terms = self
-            .terms
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| DbError::Corrupt(format!("orders.terms: {e}")))?;
+        let terms = self.terms.map(from_json("terms")).transpose()?;
+        let holder = self.holder.map(from_json("holder")).transpose()?;
+        let payment = self.payment.map(from_json("payment")).transpose()?;
         Ok(Order {
             id: OrderId(self.id),
             number: self.number,
@@ -89,8 +90,8 @@ impl OrderRow {
             csr,
             fqdn: self.fqdn,
             additional_domains,
-            holder: self.holder,
-            payment: self.payment,
+            holder,
+            payment,
             terms,
             submitted: self.submitted,
             created_at: self.created_at,
@@ -113,13 +114,11 @@ struct OrderChangeset<'a> {
     partner_fixed: bool,
     duration_months: Option<i32>,
     generation_method: Option<&'a str>,
-    csr_pem: Option<&'a str>,
-    csr: Option<&'a serde_json::Value>,
-    csr_origin: Option<&'a str>,
+    csr: Option<serde_json::Value>,
     fqdn: Option<&'a str>,
     additional_domains: serde_json::Value,
-    holder: Option<&'a serde_json::Value>,
-    payment: Option<&'a serde_json::Value>,
+    holder: Option<serde_json::Value>,
+    payment: Option<serde_json::Value>,
     terms: Option<serde_json::Value>,
     submitted: Option<&'a serde_json::Value>,
     updated_at: DateTime<Utc>,
@@ -253,20 +252,12 @@ pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
         partner_fixed: order.partner_fixed,
         duration_months: order.duration_months,
         generation_method: order.generation_method.map(GenerationMethod::as_str),
-        csr_pem: order.csr.as_ref().map(|c| c.pem.as_str()),
-        csr: order.csr.as_ref().map(|c| &c.details),
-        csr_origin: order.csr.as_ref().map(|c| c.origin.as_str()),
+        csr: order.csr.as_ref().map(to_json).transpose()?,
         fqdn: order.fqdn.as_deref(),
-        additional_domains: serde_json::to_value(&order.additional_domains)
-            .map_err(|e| DbError::Corrupt(e.to_string()))?,
-        holder: order.holder.as_ref(),
-        payment: order.payment.as_ref(),
-        terms: order
-            .terms
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(|e| DbError::Corrupt(e.to_string()))?,
+        additional_domains: to_json(&order.additional_domains)?,
+        holder: order.holder.as_ref().map(to_json).transpose()?,
+        payment: order.payment.as_ref().map(to_json).transpose()?,
+        terms: order.terms.as_ref().map(to_json).transpose()?,
         submitted: order.submitted.as_ref(),
         updated_at: order.updated_at,
         submitted_at: order.submitted_at,

@@ -6,3 +6,4 @@ mod auth;
 mod contract;
 mod errors;
 mod orders;
+mod wizard;

@@ -142,6 +142,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        install_log_capture();
         let db_name = format!("certorder_test_{}", uuid::Uuid::new_v4().simple());
         let name = db_name.clone();
         actix_web::rt::task::spawn_blocking(move || {
@@ -298,4 +299,78 @@ pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// Every log line the servers of this test process write, kept in memory so that a test
+/// can prove what never reaches a log (private keys, passwords, tokens).
+static LOGS: OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn install_log_capture() {
+    LOGS.get_or_init(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = LogSink(buffer.clone());
+        let _ = tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("debug"))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(move || sink.clone()),
+            )
+            .try_init();
+        buffer
+    });
+}
+
+/// The captured logs so far.
+pub fn captured_logs() -> String {
+    LOGS.get()
+        .map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned())
+        .unwrap_or_default()
+}
+
+/// Answers every step but the CSR/FQDN one for `authority`, returning the order.
+pub async fn fill_steps(app: &TestApp, token: &str, id: &str, authority: &str) -> Value {
+    let holder = if authority == "certigna-ssl-rgs" {
+        json!({"type": "self", "certificate_manager": {"first_name": "Paul", "last_name": "Leroy", "email": "paul.leroy@example.fr", "phone": "+33320000001"}})
+    } else {
+        json!({"type": "self"})
+    };
+    let payment = if authority == "certigna-ssl-rgs" {
+        json!({"method": "administrative_mandate"})
+    } else {
+        json!({"method": "bank_transfer"})
+    };
+    let res = app
+        .patch(
+            &format!("/orders/{id}"),
+            token,
+            &json!({"authority": authority, "partner": {"type": "none"}, "duration_months": 12, "holder": holder, "payment": payment, "terms": {"version": "CGU-2026-09"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+/// A fixture CSR of the committed corpus.
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/csr/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }

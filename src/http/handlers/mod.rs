@@ -1,3 +1,7 @@
 pub mod auth;
+pub mod catalog;
+pub mod checks;
 pub mod health;
+pub mod keygen;
 pub mod orders;
+pub mod wizard;

@@ -7,35 +7,42 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::order::{transition, OrderId, OrderStatus, Transition};
+use crate::domain::account::Caller;
+use crate::domain::order::{transition, Order, OrderId, OrderStatus, Transition};
+use crate::domain::wizard::{apply, Context};
 use crate::http::auth::Authenticated;
 use crate::http::idempotency::{self, IdempotencyKey};
-use crate::http::json::RawBody;
+use crate::http::json::{parse_json, RawBody};
 use crate::http::problem::{ApiError, Problem};
+use crate::http::steps::OrderPatch;
 use crate::http::views::{if_match, OrderList, OrderReply, OrderResponse, OrderStatusView};
-use crate::http::AppState;
-use crate::persistence::orders;
+use crate::http::{AcceptLanguage, AppState};
+use crate::persistence::{accounts, orders};
 
 /// Orders are UUIDs; anything else in the path is simply not an order.
-fn order_id(raw: &str) -> Result<OrderId, ApiError> {
+pub fn order_id(raw: &str) -> Result<OrderId, ApiError> {
     Uuid::parse_str(raw)
         .map(OrderId)
         .map_err(|_| ApiError::NotFound)
 }
 
-/// Create a draft order.
+/// Create a draft order ("Nouvelle commande").
 ///
-/// The draft starts with every step unanswered (see `missing`). A partner's order carries
-/// its partner code, fixed. With `Idempotency-Key`, a retry replays the first answer.
+/// Without a body the draft starts with every step unanswered (see `missing`); a body may
+/// answer steps at once (the same fields as `PATCH`). A partner's order carries its partner
+/// code, fixed. With `Idempotency-Key`, a retry with the same body replays the first answer;
+/// the same key with another body is refused.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
     params(IdempotencyKey),
+    request_body(content = Option<OrderPatch>, description = "Optional: steps to answer at once"),
     responses(
         (status = 201, description = "Draft created", body = OrderResponse,
             headers(("Location" = String, description = "The order's URL"), ("ETag" = String, description = "The order's version"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A step breaks a rule (nothing created), or Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -44,9 +51,18 @@ pub async fn create_order(
     state: web::Data<AppState>,
     caller: Authenticated,
     key: IdempotencyKey,
+    lang: AcceptLanguage,
+    req: HttpRequest,
     body: RawBody,
 ) -> Result<OrderReply, ApiError> {
     let caller = caller.0;
+    let lang = lang.0;
+    let changes = if body.0.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        Some(parse_json::<OrderPatch>(&body.0)?.into_changes())
+    };
+    let client_address = req.peer_addr().map(|a| a.ip().to_string());
     let st = state.clone();
     let reply = state
         .db
@@ -56,8 +72,24 @@ pub async fn create_order(
             {
                 return Ok(replayed);
             }
-            let order = orders::create(conn, &caller, Utc::now())?;
-            let reply = OrderReply::created(OrderResponse::build(&order, &st));
+            let now = Utc::now();
+            let mut order = orders::create(conn, &caller, now)?;
+            if let Some(changes) = changes {
+                let partner_exists = match changes.partner_code() {
+                    Some(code) => accounts::partner_code_exists(conn, code)?,
+                    None => false,
+                };
+                let ctx = Context {
+                    catalog: &st.catalog,
+                    now,
+                    caller: &caller,
+                    client_address,
+                    partner_exists,
+                };
+                let next = apply(&order, changes, &ctx).map_err(ApiError::Validation)?;
+                order = orders::save(conn, &next)?;
+            }
+            let reply = OrderReply::created(OrderResponse::build(&order, &st, lang));
             idempotency::remember(conn, &caller, "create_order", &key, &hash, &reply)?;
             Ok(reply)
         })
@@ -98,6 +130,7 @@ pub struct ListOrdersQuery {
 pub async fn list_orders(
     state: web::Data<AppState>,
     caller: Authenticated,
+    lang: AcceptLanguage,
     query: web::Query<ListOrdersQuery>,
 ) -> Result<web::Json<OrderList>, ApiError> {
     let caller = caller.0;
@@ -122,7 +155,12 @@ pub async fn list_orders(
         .run(move |conn| orders::list(conn, &caller, status, after, limit + 1))
         .await
         .map_err(ApiError::from)?;
-    Ok(web::Json(OrderList::page(page, limit as usize, &state)))
+    Ok(web::Json(OrderList::page(
+        page,
+        limit as usize,
+        &state,
+        lang.0,
+    )))
 }
 
 /// Read one order, with its readiness (`missing`, `ready`) and live price.
@@ -141,6 +179,7 @@ pub async fn list_orders(
 pub async fn get_order(
     state: web::Data<AppState>,
     caller: Authenticated,
+    lang: AcceptLanguage,
     path: web::Path<String>,
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
@@ -150,7 +189,7 @@ pub async fn get_order(
         .run(move |conn| orders::find_visible(conn, id, &caller))
         .await
         .map_err(ApiError::from)?;
-    Ok(OrderReply::ok(OrderResponse::build(&order, &state)))
+    Ok(OrderReply::ok(OrderResponse::build(&order, &state, lang.0)))
 }
 
 /// Cancel a draft.
@@ -168,6 +207,7 @@ pub async fn get_order(
         (status = 200, description = "Cancelled", body = OrderResponse, headers(("ETag" = String, description = "The order's version"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order for this account", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An operator may read, not cancel, another account's order", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
@@ -177,6 +217,7 @@ pub async fn get_order(
 pub async fn cancel_order(
     state: web::Data<AppState>,
     caller: Authenticated,
+    lang: AcceptLanguage,
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<OrderReply, ApiError> {
@@ -190,6 +231,7 @@ pub async fn cancel_order(
             if expected.as_ref().is_some_and(|v| !v.matches(order.version)) {
                 return Err(ApiError::PreconditionFailed);
             }
+            check_can_edit(&caller, &order)?;
             order.status =
                 transition(order.status, Transition::Cancel).map_err(|e| not_a_draft(e.from))?;
             let now = Utc::now();
@@ -200,7 +242,7 @@ pub async fn cancel_order(
         })
         .await?;
     tracing::info!(order = %order.id.0, "order cancelled");
-    Ok(OrderReply::ok(OrderResponse::build(&order, &state)))
+    Ok(OrderReply::ok(OrderResponse::build(&order, &state, lang.0)))
 }
 
 /// The 409 for a change to an order that is no longer a draft.
@@ -215,4 +257,13 @@ pub fn not_a_draft(status: OrderStatus) -> ApiError {
         format!("La commande est {fr} : elle ne peut plus être modifiée."),
         format!("The order is {en}: it can no longer be changed."),
     )
+}
+
+/// An operator reads every order but changes only its own.
+pub fn check_can_edit(caller: &Caller, order: &Order) -> Result<(), ApiError> {
+    if caller.can_edit(order) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
 }

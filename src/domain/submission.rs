@@ -1,0 +1,187 @@
+//! "Commander": what an order freezes when it is submitted — the catalogue entry, the price,
+//! the certificate plan, the domain list, the justificatifs to send back and the data of the
+//! PDF form. Pure: the caller passes the account, the catalogue and the time.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::account::Account;
+use super::catalog::{Authority, Catalog, CertificatePlan};
+use super::formulaire::{FormulaireData, OrganizationBlock, PersonBlock, PriceBlock};
+use super::holder::{HolderParty, Organization};
+use super::issue::FieldIssue;
+use super::justificatifs::{Justificatif, JustificatifFacts, JustificatifRules};
+use super::order::{transition, Order, Transition};
+use super::pricing::Price;
+use super::wizard::assess;
+
+/// Everything `commander` froze, stored with the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub catalog_version: String,
+    pub authority: Authority,
+    pub price: Price,
+    pub plan: CertificatePlan,
+    pub domains: Vec<String>,
+    /// The justificatifs to send back.
+    pub documents: Vec<Justificatif>,
+    /// The data of the PDF form (rendered on demand and for the e-mail).
+    pub formulaire: FormulaireData,
+}
+
+/// Submits a draft: refuses with every missing or invalid step, or returns the submitted
+/// order (version + 1) and what it froze.
+pub fn submit(
+    order: &Order,
+    account: &Account,
+    catalog: &Catalog,
+    rules: &JustificatifRules,
+    now: DateTime<Utc>,
+) -> Result<(Order, Submission), Vec<FieldIssue>> {
+    let assessment = assess(order, catalog, now.date_naive());
+    if !assessment.ready() {
+        return Err(assessment.blocking_issues());
+    }
+    // `ready` guarantees every step below is answered and valid.
+    let incomplete = || {
+        vec![FieldIssue::new(
+            "",
+            "order_incomplete",
+            "Commande incomplète.",
+            "Incomplete order.",
+        )]
+    };
+    let authority = order
+        .authority
+        .as_deref()
+        .and_then(|id| catalog.authority(id))
+        .ok_or_else(incomplete)?;
+    let (Some(price), Some(plan), Some(holder), Some(payment), Some(terms), Some(csr)) = (
+        assessment.price,
+        assessment.plan.clone(),
+        order.holder.as_ref(),
+        order.payment.as_ref(),
+        order.terms.as_ref(),
+        order.csr.as_ref(),
+    ) else {
+        return Err(incomplete());
+    };
+    let status = transition(order.status, Transition::Submit).map_err(|_| incomplete())?;
+
+    let facts = JustificatifFacts {
+        organization_kind: account.organization.kind,
+        requester_is_legal_representative: account.legal_representative,
+        holder_is_other_organization: matches!(holder.party, HolderParty::OtherOrganization(_)),
+        product_line: authority.product_line,
+        payment_method: payment.method().as_str().to_owned(),
+    };
+    let documents = rules.required(&facts);
+
+    let account_block = OrganizationBlock {
+        legal_name: account.organization.legal_name.clone(),
+        siren_siret: account.organization.registration_number.clone(),
+        address: account.organization.address.clone(),
+        postal_code: account.organization.postal_code.clone(),
+        city: account.organization.city.clone(),
+        country: account.organization.country.clone(),
+    };
+    let holder_block = match &holder.party {
+        HolderParty::Own => account_block.clone(),
+        HolderParty::OtherOrganization(org) => organization_block(org),
+    };
+    let key = &csr.details.key;
+    let key_description = match (&key.curve, key.algorithm.as_str()) {
+        (Some(curve), _) => format!("ECDSA {curve}"),
+        (None, "rsa") => format!("RSA {} bits", key.bits),
+        (None, other) => format!("{other} {}", key.bits),
+    };
+    let payment_references = payment
+        .purchase_order()
+        .map(|po| {
+            vec![
+                (
+                    "Numéro de bon de commande".to_owned(),
+                    po.purchase_order_number().to_owned(),
+                ),
+                (
+                    "Numéro d'engagement".to_owned(),
+                    po.engagement_number().to_owned(),
+                ),
+                (
+                    "Code service (Chorus Pro)".to_owned(),
+                    po.service_code().to_owned(),
+                ),
+            ]
+        })
+        .unwrap_or_default();
+    let formulaire = FormulaireData {
+        order_number: order.number.clone(),
+        submitted_at: now,
+        account: account_block,
+        requester: PersonBlock {
+            name: account.full_name.clone(),
+            email: account.email.clone(),
+            phone: account.phone.clone(),
+        },
+        holder: holder_block,
+        holder_is_self: matches!(holder.party, HolderParty::Own),
+        authority_name: authority.name.clone(),
+        product_line_label: authority.product_line.label().to_owned(),
+        duration_months: plan_months(order),
+        certificate_validity_days: plan.certificate_validity_days,
+        issuances: plan.issuances,
+        domains: assessment.domains.clone(),
+        csr_key_fingerprint_sha256: csr.details.public_key_sha256.clone(),
+        key_description,
+        payment_method_label: payment.method().label_fr().to_owned(),
+        payment_references,
+        price: PriceBlock {
+            excl_vat_cents: price.excl_vat_cents,
+            vat_cents: price.vat_cents,
+            incl_vat_cents: price.incl_vat_cents,
+            vat_rate_percent: f64::from(price.vat_rate_basis_points) / 100.0,
+        },
+        terms_version: terms.version.clone(),
+        terms_accepted_at: terms.accepted_at,
+        certificate_manager: holder.certificate_manager.as_ref().map(|m| PersonBlock {
+            name: format!("{} {}", m.first_name, m.last_name),
+            email: m.email.as_str().to_owned(),
+            phone: Some(m.phone.as_str().to_owned()),
+        }),
+        documents: documents.clone(),
+    };
+    let submission = Submission {
+        catalog_version: catalog.version().to_owned(),
+        authority: authority.clone(),
+        price,
+        plan,
+        domains: assessment.domains,
+        documents,
+        formulaire,
+    };
+    let mut next = order.clone();
+    next.status = status;
+    next.version += 1;
+    next.submitted_at = Some(now);
+    next.updated_at = now;
+    next.submitted = Some(serde_json::to_value(&submission).map_err(|_| incomplete())?);
+    Ok((next, submission))
+}
+
+fn plan_months(order: &Order) -> u32 {
+    order
+        .duration_months
+        .and_then(|m| u32::try_from(m).ok())
+        .unwrap_or(0)
+}
+
+fn organization_block(org: &Organization) -> OrganizationBlock {
+    OrganizationBlock {
+        legal_name: org.legal_name.clone(),
+        siren_siret: org.registration_number.clone(),
+        address: org.address.clone(),
+        postal_code: org.postal_code.clone(),
+        city: org.city.clone(),
+        country: org.country.as_str().to_owned(),
+    }
+}

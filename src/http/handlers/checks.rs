@@ -1,0 +1,263 @@
+//! Stateless checks: the same CSR and domain rules as the wizard, no order needed.
+
+use actix_web::{post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::catalog::{find_authority, Authority};
+use crate::domain::csr::decode_csr as decode;
+use crate::domain::fqdn::{check_domain_list, check_name, Fqdn, ListRules, NameRules, NameVerdict};
+use crate::domain::issue::{FieldIssue, Lang};
+use crate::domain::wizard::MAX_ADDITIONAL_DOMAINS_INPUT;
+use crate::http::json::ValidJson;
+use crate::http::problem::{ApiError, Problem, ProblemField};
+use crate::http::views::CsrView;
+use crate::http::{AcceptLanguage, AppState};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsrDecodeRequest {
+    /// The CSR, PEM PKCS#10.
+    #[schema(
+        example = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB...\n-----END CERTIFICATE REQUEST-----\n"
+    )]
+    pub csr_pem: String,
+    /// Check the names against this authority's rules (wildcards).
+    pub authority: Option<String>,
+}
+
+/// One name's verdict under the domain rules.
+#[derive(Serialize, ToSchema)]
+pub struct NameVerdictView {
+    /// The name as given.
+    pub input: String,
+    pub valid: bool,
+    /// Lowercase A-label form.
+    pub normalized: Option<String>,
+    /// Unicode form (IDN).
+    pub unicode: Option<String>,
+    /// The registrable domain (public suffix + one label), e.g. `certigna.fr`.
+    pub registrable_domain: Option<String>,
+    pub public_suffix: Option<String>,
+    pub wildcard: bool,
+    /// Every rule the name breaks.
+    pub reasons: Vec<ProblemField>,
+}
+
+fn localize(issues: &[FieldIssue], lang: Lang) -> Vec<ProblemField> {
+    issues
+        .iter()
+        .map(|i| ProblemField {
+            pointer: i.pointer.clone(),
+            code: i.code.clone(),
+            message: i.message(lang).to_owned(),
+        })
+        .collect()
+}
+
+impl NameVerdictView {
+    fn from(v: NameVerdict, pointer: &str, lang: Lang) -> Self {
+        let issues: Vec<FieldIssue> = v.issues.into_iter().map(|i| i.at(pointer)).collect();
+        NameVerdictView {
+            input: v.input,
+            valid: v.valid,
+            normalized: v.normalized,
+            unicode: v.unicode,
+            registrable_domain: v.registrable_domain,
+            public_suffix: v.public_suffix,
+            wildcard: v.wildcard,
+            reasons: localize(&issues, lang),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CsrDecodeResponse {
+    /// True when the CSR would be accepted by an order.
+    pub valid: bool,
+    /// The decoded CSR, whenever it could be parsed at all.
+    pub csr: Option<CsrView>,
+    /// The verdict on each name (CN, then SAN dNSNames).
+    pub names: Vec<NameVerdictView>,
+    /// Every finding on the CSR and its names, each with a stable code.
+    pub issues: Vec<ProblemField>,
+}
+
+fn authority_of<'a>(
+    state: &'a AppState,
+    id: Option<&str>,
+    pointer: &str,
+) -> Result<Option<&'a Authority>, ApiError> {
+    id.map(|id| {
+        find_authority(&state.catalog, id.trim(), pointer)
+            .map_err(|e| ApiError::Validation(vec![e]))
+    })
+    .transpose()
+}
+
+/// Decode and check a CSR, reporting every finding (not only the first).
+///
+/// The same checks as step 9 ("Vérifier la demande"): the self-signature, the signature
+/// algorithm, the key (RSA ≥ 2048 bits, exponent, small factors, Fermat, ROCA; ECDSA P-256
+/// or P-384), the CN and each name under the domain rules. Always 200 for a well-formed
+/// request: `valid` says whether an order would accept it. Public.
+#[utoipa::path(
+    tag = "checks",
+    request_body = CsrDecodeRequest,
+    responses(
+        (status = 200, description = "The verdict", body = CsrDecodeResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing field, unknown field or unknown authority", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/csr/decode")]
+pub async fn decode_csr(
+    state: web::Data<AppState>,
+    lang: AcceptLanguage,
+    body: ValidJson<CsrDecodeRequest>,
+) -> Result<web::Json<CsrDecodeResponse>, ApiError> {
+    let lang = lang.0;
+    let req = body.0;
+    let authority = authority_of(&state, req.authority.as_deref(), "/authority")?;
+    let rules = NameRules {
+        wildcard_allowed: authority.is_none_or(|a| a.wildcard_allowed),
+    };
+    let decoding = decode(&req.csr_pem, "/csr_pem");
+    let mut issues = decoding.issues;
+    let mut names = Vec::new();
+    if let Some(d) = &decoding.details {
+        let mut seen: Vec<String> = Vec::new();
+        for raw in d.common_name.iter().chain(d.dns_names.iter()) {
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(raw)) {
+                continue;
+            }
+            seen.push(raw.clone());
+            let verdict = check_name(raw, rules);
+            issues.extend(verdict.issues.iter().cloned().map(|i| i.at("/csr_pem")));
+            names.push(NameVerdictView::from(verdict, "/csr_pem", lang));
+        }
+    }
+    Ok(web::Json(CsrDecodeResponse {
+        valid: decoding.details.is_some() && issues.is_empty(),
+        csr: decoding.details.as_ref().map(CsrView::from),
+        names,
+        issues: localize(&issues, lang),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"names": ["www.certigna.fr", "certigna.fr", "certigna", "192.0.2.1"], "authority": "certigna-ssl"}))]
+pub struct DomainsCheckRequest {
+    /// The names to check; with an authority, the first is the primary name and the others
+    /// its extra subdomains. At most 100.
+    #[schema(max_items = 100)]
+    pub names: Vec<String>,
+    /// Check wildcards, the count limit and the registrable-domain rule as this authority
+    /// sets them.
+    pub authority: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DomainsCheckResponse {
+    /// True when every name, and the list as a whole, passes.
+    pub valid: bool,
+    /// Per name, in the order given.
+    pub results: Vec<NameVerdictView>,
+    /// With an authority: the effective list (primary first, duplicates merged).
+    pub domains: Vec<String>,
+    /// With an authority: list-level problems (limit, registrable domain), pointing at
+    /// `/names/{index}` or `/names`.
+    pub list_issues: Vec<ProblemField>,
+}
+
+/// Check domain names: normalization, syntax, public suffix, reserved names, IP addresses,
+/// wildcards and, with an authority, its list rules. Public.
+#[utoipa::path(
+    tag = "checks",
+    request_body = DomainsCheckRequest,
+    responses(
+        (status = 200, description = "The verdicts", body = DomainsCheckResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Too many names, unknown field or unknown authority", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/domains/check")]
+pub async fn check_domains(
+    state: web::Data<AppState>,
+    lang: AcceptLanguage,
+    body: ValidJson<DomainsCheckRequest>,
+) -> Result<web::Json<DomainsCheckResponse>, ApiError> {
+    let lang = lang.0;
+    let req = body.0;
+    if req.names.len() > MAX_ADDITIONAL_DOMAINS_INPUT {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            "/names",
+            "too_many_domains",
+            format!("Au plus {MAX_ADDITIONAL_DOMAINS_INPUT} noms par requête."),
+            format!("At most {MAX_ADDITIONAL_DOMAINS_INPUT} names per request."),
+        )]));
+    }
+    let authority = authority_of(&state, req.authority.as_deref(), "/authority")?;
+    let rules = NameRules {
+        wildcard_allowed: authority.is_none_or(|a| a.wildcard_allowed),
+    };
+    let results: Vec<NameVerdictView> = req
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NameVerdictView::from(check_name(n, rules), &format!("/names/{i}"), lang))
+        .collect();
+    let (domains, list_issues) = match (authority, req.names.split_first()) {
+        (Some(a), Some((first, rest))) => {
+            let list_rules = ListRules {
+                wildcard_allowed: a.wildcard_allowed,
+                max_additional_domains: a.max_additional_domains,
+                extras_any_registrable_domain: a.additional_domains_any_registrable_domain,
+            };
+            let primary = Fqdn::parse(first, rules).ok();
+            let outcome = check_domain_list(primary.as_ref(), rest, "/__extras", &list_rules);
+            // extras are names 1.. of the request; per-name syntax is already in `results`
+            let issues: Vec<FieldIssue> = outcome
+                .issues
+                .into_iter()
+                .filter(|i| {
+                    matches!(
+                        i.code.as_str(),
+                        "too_many_domains" | "domain_outside_registrable"
+                    )
+                })
+                .map(|i| {
+                    let pointer = match i
+                        .pointer
+                        .strip_prefix("/__extras/")
+                        .and_then(|r| r.parse::<usize>().ok())
+                    {
+                        Some(index) => format!("/names/{}", index + 1),
+                        None => "/names".to_owned(),
+                    };
+                    i.at(pointer)
+                })
+                .collect();
+            (
+                outcome
+                    .domains
+                    .iter()
+                    .map(|d| d.as_str().to_owned())
+                    .collect(),
+                localize(&issues, lang),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    Ok(web::Json(DomainsCheckResponse {
+        valid: results.iter().all(|r| r.valid) && list_issues.is_empty(),
+        results,
+        domains,
+        list_issues,
+    }))
+}

@@ -1,0 +1,321 @@
+//! Case 2 of the seed: the service makes the key pair and the CSR for the order's names.
+
+use actix_web::body::BoxBody;
+use actix_web::http::header;
+use actix_web::{post, web, HttpRequest, HttpResponse, Responder};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::account::Account;
+use crate::domain::fqdn::NameRules;
+use crate::domain::holder::HolderParty;
+use crate::domain::issue::FieldIssue;
+use crate::domain::keygen::{generate_csr as generate, openssl_instructions, CsrSubject, KeyType};
+use crate::domain::order::{CsrOrigin, GenerationMethod, Order, OrderStatus};
+use crate::domain::wizard::{assess, verify_csr};
+use crate::http::auth::Authenticated;
+use crate::http::handlers::orders::{check_can_edit, not_a_draft, order_id};
+use crate::http::json::{parse_json, RawBody};
+use crate::http::problem::{ApiError, Problem};
+use crate::http::views::OrderResponse;
+use crate::http::{AcceptLanguage, AppState};
+use crate::persistence::{accounts, orders};
+
+/// A key type: `ecdsa-p256` (default), `ecdsa-p384`, `rsa-2048`, `rsa-3072`, `rsa-4096`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
+pub enum KeyTypeView {
+    #[default]
+    #[serde(rename = "ecdsa-p256")]
+    EcdsaP256,
+    #[serde(rename = "ecdsa-p384")]
+    EcdsaP384,
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+    #[serde(rename = "rsa-3072")]
+    Rsa3072,
+    #[serde(rename = "rsa-4096")]
+    Rsa4096,
+}
+
+impl From<KeyTypeView> for KeyType {
+    fn from(k: KeyTypeView) -> Self {
+        match k {
+            KeyTypeView::EcdsaP256 => KeyType::EcdsaP256,
+            KeyTypeView::EcdsaP384 => KeyType::EcdsaP384,
+            KeyTypeView::Rsa2048 => KeyType::Rsa2048,
+            KeyTypeView::Rsa3072 => KeyType::Rsa3072,
+            KeyTypeView::Rsa4096 => KeyType::Rsa4096,
+        }
+    }
+}
+
+/// The body is optional: `{}` or none gives an unencrypted ECDSA P-256 key.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"key_type": "ecdsa-p256", "passphrase": "a long passphrase"}))]
+pub struct GenerateCsrRequest {
+    pub key_type: Option<KeyTypeView>,
+    /// Encrypts the returned private key (PKCS#8, PBES2 AES-256-CBC); at least 8 characters.
+    /// Never stored or logged.
+    #[schema(format = Password)]
+    pub passphrase: Option<String>,
+}
+
+/// With server-side generation switched off (`SERVER_KEYGEN=off`, as the Baseline
+/// Requirements §6.1.1.3 require of a CA), the recipe to make the same CSR yourself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenSslRecipe {
+    /// File name for the config.
+    pub config_file: String,
+    /// An `openssl req` configuration with the order's names and the holder's subject.
+    pub config: String,
+    /// The command to run next to the config.
+    pub command: String,
+    pub key_file: String,
+    pub csr_file: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenerateCsrResponse {
+    /// `generated`: the key and CSR are below and the CSR is on the order. `openssl`:
+    /// server-side generation is off; run `openssl` with the recipe, then paste the CSR
+    /// (`generation_method: csr`, `csr_pem`).
+    #[schema(example = "generated")]
+    pub mode: String,
+    pub key_type: KeyTypeView,
+    /// The CSR, also stored on the order.
+    pub csr_pem: Option<String>,
+    /// The private key, PKCS#8 PEM — shown once, in this response only, never stored.
+    pub private_key_pem: Option<String>,
+    /// Whether `private_key_pem` is encrypted with the passphrase given.
+    pub private_key_encrypted: bool,
+    /// SHA-256 of the public key (DER SubjectPublicKeyInfo), as kept on the order.
+    pub public_key_sha256: Option<String>,
+    pub openssl: Option<OpenSslRecipe>,
+    /// The order after the CSR was stored.
+    pub order: OrderResponse,
+}
+
+/// The answer, with `Cache-Control: no-store`: it may carry a private key.
+pub struct NoStore(GenerateCsrResponse);
+
+impl Responder for NoStore {
+    type Body = BoxBody;
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
+            .json(self.0)
+    }
+}
+
+fn subject_for(order: &Order, account: &Account, fqdn: &str) -> CsrSubject {
+    let (organization, locality, country) = match order.holder.as_ref().map(|h| &h.party) {
+        Some(HolderParty::OtherOrganization(org)) => (
+            org.legal_name.clone(),
+            org.city.clone(),
+            org.country.as_str().to_owned(),
+        ),
+        _ => (
+            account.organization.legal_name.clone(),
+            account.organization.city.clone(),
+            account.organization.country.clone(),
+        ),
+    };
+    CsrSubject {
+        common_name: fqdn.to_owned(),
+        organization: Some(organization),
+        organizational_unit: None,
+        locality: Some(locality),
+        country: Some(country),
+    }
+}
+
+/// What stops generation now, if anything.
+fn generation_blockers(
+    order: &Order,
+    names: &[String],
+    problems: &[FieldIssue],
+) -> Vec<FieldIssue> {
+    let mut issues = Vec::new();
+    if order.generation_method != Some(GenerationMethod::Generate) {
+        issues.push(FieldIssue::new(
+            "/generation_method",
+            "generation_method_not_generate",
+            "Choisissez d'abord generation_method « generate » (cas 2 : CSR générée par le service).",
+            "First set generation_method to \"generate\" (case 2: the service makes the CSR).",
+        ));
+    }
+    if order.fqdn.is_none() {
+        issues.push(FieldIssue::new(
+            "/fqdn",
+            "step_missing",
+            "Saisissez d'abord le FQDN à protéger (fqdn).",
+            "First enter the FQDN to protect (fqdn).",
+        ));
+    }
+    issues.extend(
+        problems
+            .iter()
+            .filter(|p| {
+                p.pointer.starts_with("/fqdn") || p.pointer.starts_with("/additional_domains")
+            })
+            .cloned(),
+    );
+    if issues.is_empty() && names.is_empty() {
+        issues.push(FieldIssue::new(
+            "/fqdn",
+            "step_missing",
+            "Aucun nom à protéger.",
+            "No name to protect.",
+        ));
+    }
+    issues
+}
+
+/// Case 2: generate the key pair and the CSR for the order's FQDN and extra names.
+///
+/// The CSR carries the order's names (the FQDN as CN and every name as a SAN) and the
+/// holder's organization as subject. The private key is returned in this response only
+/// (`Cache-Control: no-store`), encrypted when a passphrase is given; it is never stored or
+/// logged — the order keeps the CSR and the public key's fingerprint. Key generation runs in
+/// a bounded pool: when it is full the answer is 503 with `Retry-After`. With server-side
+/// generation off, the answer is an OpenSSL recipe for the same names.
+#[utoipa::path(
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order's id")),
+    request_body(content = Option<GenerateCsrRequest>, description = "Optional"),
+    responses(
+        (status = 200, description = "Generated (or, with generation off, the OpenSSL recipe)", body = GenerateCsrResponse,
+            headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An operator may read, not change, another account's order", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order for this account", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft, or the order's names changed during generation", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Case 2 not ready (method, FQDN) or bad key type or passphrase", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Key generation is saturated: retry after the delay given", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/generate-csr")]
+pub async fn generate_csr(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+    lang: AcceptLanguage,
+    body: RawBody,
+) -> Result<NoStore, ApiError> {
+    let id = order_id(&path)?;
+    let caller = caller.0;
+    let request: GenerateCsrRequest = if body.0.iter().all(u8::is_ascii_whitespace) {
+        GenerateCsrRequest::default()
+    } else {
+        parse_json(&body.0)?
+    };
+    let key_type_view = request.key_type.unwrap_or_default();
+    let key_type = KeyType::from(key_type_view);
+    let c = caller.clone();
+    let (order, account) = state
+        .db
+        .run(move |conn| -> Result<_, ApiError> {
+            let order = orders::find_visible(conn, id, &c)?;
+            let account = accounts::find_by_id(conn, order.account_id)?;
+            Ok((order, account))
+        })
+        .await?;
+    check_can_edit(&caller, &order)?;
+    if order.status != OrderStatus::Draft {
+        return Err(not_a_draft(order.status));
+    }
+    let assessment = assess(&order, &state.catalog, Utc::now().date_naive());
+    let blockers = generation_blockers(&order, &assessment.domains, &assessment.problems);
+    if !blockers.is_empty() {
+        return Err(ApiError::Validation(blockers));
+    }
+    let names = assessment.domains.clone();
+    let subject = subject_for(&order, &account, order.fqdn.as_deref().unwrap_or_default());
+
+    if !state.settings.server_keygen {
+        let recipe = openssl_instructions(key_type, &subject, &names);
+        return Ok(NoStore(GenerateCsrResponse {
+            mode: "openssl".into(),
+            key_type: key_type_view,
+            csr_pem: None,
+            private_key_pem: None,
+            private_key_encrypted: false,
+            public_key_sha256: None,
+            openssl: Some(OpenSslRecipe {
+                config_file: recipe.config_file,
+                config: recipe.config,
+                command: recipe.command,
+                key_file: recipe.key_file,
+                csr_file: recipe.csr_file,
+            }),
+            order: OrderResponse::build(&order, &state, lang.0),
+        }));
+    }
+
+    let passphrase = request.passphrase;
+    let encrypted = passphrase.is_some();
+    let gen_names = names.clone();
+    let generated = state
+        .keygen
+        .run(move || generate(key_type, &subject, &gen_names, passphrase.as_deref()))
+        .await
+        .map_err(|_| ApiError::Unavailable { retry_after: 5 })?
+        .map_err(|e| {
+            ApiError::Validation(vec![e.to_issue(if e.code() == "keygen_passphrase" {
+                "/passphrase"
+            } else {
+                "/fqdn"
+            })])
+        })?;
+    let wildcard_allowed = order
+        .authority
+        .as_deref()
+        .and_then(|a| state.catalog.authority(a))
+        .is_none_or(|a| a.wildcard_allowed);
+    let record = verify_csr(&generated.csr_pem, CsrOrigin::Generated, "/csr_pem", NameRules { wildcard_allowed })
+        .map_err(|e| {
+            tracing::error!(issues = ?e.iter().map(|i| &i.code).collect::<Vec<_>>(), "a generated CSR failed verification");
+            ApiError::Internal
+        })?;
+
+    let st = state.clone();
+    let c = caller.clone();
+    let version_read = order.version;
+    let saved = state
+        .db
+        .transaction(move |conn| -> Result<_, ApiError> {
+            let mut current = orders::lock_visible(conn, id, &c)?;
+            if current.status != OrderStatus::Draft {
+                return Err(not_a_draft(current.status));
+            }
+            let now_names = assess(&current, &st.catalog, Utc::now().date_naive()).domains;
+            if current.version != version_read && now_names != names {
+                return Err(ApiError::conflict(
+                    "order_changed",
+                    "Les noms de la commande ont changé pendant la génération : relancez-la.",
+                    "The order's names changed during generation: run it again.",
+                ));
+            }
+            current.csr = Some(record);
+            current.version += 1;
+            current.updated_at = Utc::now();
+            Ok(orders::save(conn, &current)?)
+        })
+        .await?;
+    tracing::info!(order = %saved.id.0, key_type = key_type.as_str(), "key pair and CSR generated");
+    Ok(NoStore(GenerateCsrResponse {
+        mode: "generated".into(),
+        key_type: key_type_view,
+        csr_pem: Some(generated.csr_pem.clone()),
+        private_key_pem: Some(generated.private_key_pem.to_string()),
+        private_key_encrypted: encrypted,
+        public_key_sha256: Some(generated.public_key_sha256.clone()),
+        openssl: None,
+        order: OrderResponse::build(&saved, &state, lang.0),
+    }))
+}

@@ -1,0 +1,57 @@
+//! The bounded pool for key generation (case 2). RSA keys cost 0.1–1 s of CPU each: they run
+//! on dedicated threads, at most `threads` at a time, with at most `queue` requests waiting;
+//! beyond that a request is refused at once (503 with `Retry-After`) instead of stalling
+//! the server.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+#[derive(Clone)]
+pub struct KeygenPool {
+    running: Arc<Semaphore>,
+    admitted: Arc<AtomicUsize>,
+    capacity: usize,
+}
+
+/// The pool is full.
+#[derive(Debug)]
+pub struct PoolFull;
+
+impl KeygenPool {
+    pub fn new(threads: usize, queue: usize) -> Self {
+        let threads = threads.max(1);
+        KeygenPool {
+            running: Arc::new(Semaphore::new(threads)),
+            admitted: Arc::new(AtomicUsize::new(0)),
+            capacity: threads + queue,
+        }
+    }
+
+    /// Runs `f` on the blocking pool once a generation slot is free, or refuses at once
+    /// when `threads + queue` requests are already admitted.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PoolFull> {
+        if self.admitted.fetch_add(1, Ordering::SeqCst) >= self.capacity {
+            self.admitted.fetch_sub(1, Ordering::SeqCst);
+            return Err(PoolFull);
+        }
+        let _admission = Admission(self.admitted.clone());
+        let _permit = self.running.acquire().await.map_err(|_| PoolFull)?;
+        actix_web::rt::task::spawn_blocking(f)
+            .await
+            .map_err(|_| PoolFull)
+    }
+}
+
+/// Releases the admission when the request ends, however it ends.
+struct Admission(Arc<AtomicUsize>);
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
