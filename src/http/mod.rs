@@ -74,6 +74,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::orders::list_orders)
         .service(handlers::orders::get_order)
         .service(handlers::orders::cancel_order)
+        .service(handlers::formulaire::get_formulaire_pdf)
         .service(handlers::health::live)
         .service(handlers::health::ready)
         .service(handlers::health::metrics);

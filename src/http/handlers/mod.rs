@@ -1,3 +1,4 @@
 pub mod auth;
+pub mod formulaire;
 pub mod health;
 pub mod orders;

@@ -14,10 +14,10 @@ use crate::http::json::RawBody;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::views::{if_match, OrderList, OrderReply, OrderResponse, OrderStatusView};
 use crate::http::AppState;
-use crate::persistence::orders;
+use crate::persistence::{orders, outbox, DbError};
 
 /// Orders are UUIDs; anything else in the path is simply not an order.
-fn order_id(raw: &str) -> Result<OrderId, ApiError> {
+pub(crate) fn order_id(raw: &str) -> Result<OrderId, ApiError> {
     Uuid::parse_str(raw)
         .map(OrderId)
         .map_err(|_| ApiError::NotFound)
@@ -125,7 +125,8 @@ pub async fn list_orders(
     Ok(web::Json(OrderList::page(page, limit as usize, &state)))
 }
 
-/// Read one order, with its readiness (`missing`, `ready`) and live price.
+/// Read one order, with its readiness (`missing`, `ready`) and live price; once submitted,
+/// the state of its e-mail (`notification`).
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
@@ -145,12 +146,22 @@ pub async fn get_order(
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
     let caller = caller.0;
-    let order = state
+    let (order, notification) = state
         .db
-        .run(move |conn| orders::find_visible(conn, id, &caller))
+        .run(move |conn| -> Result<_, DbError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            // A second query, for submitted orders only: drafts stay one query.
+            let notification = match order.status {
+                OrderStatus::Submitted => outbox::notification(conn, id)?,
+                _ => None,
+            };
+            Ok((order, notification))
+        })
         .await
         .map_err(ApiError::from)?;
-    Ok(OrderReply::ok(OrderResponse::build(&order, &state)))
+    Ok(OrderReply::ok(
+        OrderResponse::build(&order, &state).with_notification(notification.as_ref()),
+    ))
 }
 
 /// Cancel a draft.
