@@ -36,6 +36,9 @@ pub struct Settings {
     pub outbox_worker: bool,
     /// `OUTBOX_POLL_MS`: how often the worker looks for mail to send.
     pub outbox_poll: Duration,
+    /// `OUTBOX_RETRY_BASE_MS`: the first delay after a temporary SMTP failure (default 5 s);
+    /// it doubles with each further failure, up to 15 minutes.
+    pub outbox_retry_base: Duration,
 }
 
 #[derive(Clone)]
@@ -189,6 +192,7 @@ impl Settings {
             },
             outbox_worker: flag("OUTBOX_WORKER", true)?,
             outbox_poll: Duration::from_millis(parse("OUTBOX_POLL_MS", 1000)?),
+            outbox_retry_base: Duration::from_millis(parse("OUTBOX_RETRY_BASE_MS", 5000)?),
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod mail;
+pub mod outbox_worker;
 pub mod persistence;
 pub mod startup;
 pub mod telemetry;

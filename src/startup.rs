@@ -16,11 +16,14 @@ use crate::domain::catalog::Catalog;
 use crate::domain::justificatifs::default_rules;
 use crate::http::keygen_pool::KeygenPool;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
+use crate::outbox_worker::OutboxWorker;
 use crate::persistence::{self, Db};
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The e-mail worker, when `OUTBOX_WORKER` is on; stopped after the server.
+    worker: Option<OutboxWorker>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,8 @@ pub enum StartupError {
     Catalog(String),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("outbox worker: {0}")]
+    Worker(#[from] crate::mail::MailError),
 }
 
 impl Application {
@@ -48,8 +53,16 @@ impl Application {
             .map_err(|e| StartupError::Database(e.to_string()))?;
         let listener = TcpListener::bind(&settings.bind_address)?;
         let port = listener.local_addr()?.port();
+        let worker = settings
+            .outbox_worker
+            .then(|| OutboxWorker::spawn(db.clone(), &settings))
+            .transpose()?;
         let server = run(listener, db, settings)?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -57,7 +70,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        result
     }
 }
 

@@ -9,6 +9,7 @@ pub mod holder;
 pub mod issue;
 pub mod justificatifs;
 pub mod keygen;
+pub mod notification;
 pub mod order;
 pub mod password;
 pub mod payment;

@@ -105,6 +105,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::catalog::get_catalog)
         .service(handlers::checks::decode_csr)
         .service(handlers::checks::check_domains)
+        .service(handlers::formulaire::get_formulaire_pdf)
         .service(handlers::health::live)
         .service(handlers::health::ready)
         .service(handlers::health::metrics);

@@ -17,6 +17,7 @@ use crate::domain::catalog::CertificatePlan;
 use crate::domain::csr::CsrDetails;
 use crate::domain::issue::Lang;
 use crate::domain::justificatifs::Justificatif;
+use crate::domain::notification::{Notification, NotificationStatus};
 use crate::domain::order::{GenerationMethod, Order, OrderStatus, PartnerChoice, Step};
 use crate::domain::pricing::Price;
 use crate::domain::submission::Submission;
@@ -355,6 +356,9 @@ pub struct OrderResponse {
     pub submitted_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub links: OrderLinks,
+    /// The order e-mail, once submitted (in `GET /orders/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<NotificationView>,
 }
 
 impl OrderResponse {
@@ -449,7 +453,14 @@ impl OrderResponse {
                 formulaire: (order.status == OrderStatus::Submitted)
                     .then(|| format!("/orders/{id}/formulaire.pdf")),
             },
+            notification: None,
         }
+    }
+
+    /// Adds the state of the order e-mail.
+    pub fn with_notification(mut self, notification: Option<&Notification>) -> Self {
+        self.notification = notification.map(NotificationView::from);
+        self
     }
 }
 
@@ -579,4 +590,67 @@ pub fn if_match(value: Option<&HeaderValue>) -> Result<Option<IfMatch>, ApiError
         })
         .collect();
     Ok(Some(IfMatch::Versions(versions)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The order e-mail.
+
+/// `pending` (queued, or waiting to retry), `sent`, or `failed` (refused for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatusView {
+    Pending,
+    Sent,
+    Failed,
+}
+
+/// Why the last attempt failed, without the mail server's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationErrorView {
+    /// The mail server could not be reached or asked to retry: the service retries by itself.
+    TemporaryFailure,
+    /// The message was refused for good: an operator must look into it.
+    Rejected,
+}
+
+/// The e-mail sent after "Commander", with the PDF form attached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub status: NotificationStatusView,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When the mail server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the next attempt is due (`pending` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The kind of the last failure, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<NotificationErrorView>,
+}
+
+impl From<&Notification> for NotificationView {
+    fn from(n: &Notification) -> Self {
+        let (status, last_error) = match n.status {
+            NotificationStatus::Pending => (
+                NotificationStatusView::Pending,
+                n.last_error
+                    .as_ref()
+                    .map(|_| NotificationErrorView::TemporaryFailure),
+            ),
+            NotificationStatus::Sent => (NotificationStatusView::Sent, None),
+            NotificationStatus::Failed => (
+                NotificationStatusView::Failed,
+                Some(NotificationErrorView::Rejected),
+            ),
+        };
+        NotificationView {
+            status,
+            attempts: n.attempts,
+            sent_at: n.sent_at,
+            next_attempt_at: (n.status == NotificationStatus::Pending).then_some(n.next_attempt_at),
+            last_error,
+        }
+    }
 }

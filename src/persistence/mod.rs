@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod idempotency;
 pub mod login;
 pub mod orders;
+pub mod outbox;
 pub mod schema;
 
 use diesel::pg::PgConnection;

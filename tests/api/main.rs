@@ -1,9 +1,13 @@
 //! Integration tests: the real HTTP server against real PostgreSQL, one database per test.
 
+mod sample;
+mod smtp_sink;
 mod support;
 
 mod auth;
 mod contract;
 mod errors;
+mod formulaire;
+mod mail;
 mod orders;
 mod wizard;

@@ -120,6 +120,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db_name: String,
     pub db: Db,
+    /// False for a second server on another test's database: the first one drops it.
+    owns_db: bool,
 }
 
 /// Settings for a test server; `tweak` may change them before start.
@@ -133,6 +135,8 @@ pub fn test_settings(db_name: &str) -> Settings {
     s.login_max_failures = 3;
     s.login_lockout = std::time::Duration::from_secs(60);
     s.public_base_url = "http://127.0.0.1".into();
+    // The e-mail worker runs only in the tests that start an SMTP sink (see `mail.rs`).
+    s.outbox_worker = false;
     s
 }
 
@@ -158,6 +162,15 @@ impl TestApp {
         })
         .await
         .unwrap();
+        Self::start(db_name, true, tweak).await
+    }
+
+    /// A second server (another replica) on this test's database.
+    pub async fn spawn_replica(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(self.db_name.clone(), false, tweak).await
+    }
+
+    async fn start(db_name: String, owns_db: bool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings(&db_name);
         tweak(&mut settings);
         let db = Db::connect(&settings.database_url, 2).unwrap();
@@ -174,6 +187,7 @@ impl TestApp {
                 .unwrap(),
             db_name,
             db,
+            owns_db,
         }
     }
 
@@ -237,6 +251,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A connection of its own to the test's database, closed when dropped (the pool's are
+    /// kept open).
+    pub fn connection(&self) -> PgConnection {
+        PgConnection::establish(&database_url(&self.db_name)).unwrap()
+    }
+
     /// Runs SQL on the test's own database (for checks that look behind the API).
     pub fn sql_count(&self, query: &str) -> i64 {
         #[derive(QueryableByName)]
@@ -254,6 +274,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if !self.owns_db {
+            return;
+        }
         let name = self.db_name.clone();
         // The server's pool still holds connections: FORCE closes them.
         let _ = std::thread::spawn(move || {

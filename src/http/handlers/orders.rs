@@ -17,7 +17,7 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::steps::OrderPatch;
 use crate::http::views::{if_match, OrderList, OrderReply, OrderResponse, OrderStatusView};
 use crate::http::{AcceptLanguage, AppState};
-use crate::persistence::{accounts, orders};
+use crate::persistence::{accounts, orders, outbox, DbError};
 
 /// Orders are UUIDs; anything else in the path is simply not an order.
 pub fn order_id(raw: &str) -> Result<OrderId, ApiError> {
@@ -163,7 +163,8 @@ pub async fn list_orders(
     )))
 }
 
-/// Read one order, with its readiness (`missing`, `ready`) and live price.
+/// Read one order, with its readiness (`missing`, `ready`) and live price; once submitted,
+/// the state of its e-mail (`notification`).
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
@@ -184,12 +185,22 @@ pub async fn get_order(
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
     let caller = caller.0;
-    let order = state
+    let (order, notification) = state
         .db
-        .run(move |conn| orders::find_visible(conn, id, &caller))
+        .run(move |conn| -> Result<_, DbError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            // A second query, for submitted orders only: drafts stay one query.
+            let notification = match order.status {
+                OrderStatus::Submitted => outbox::notification(conn, id)?,
+                _ => None,
+            };
+            Ok((order, notification))
+        })
         .await
         .map_err(ApiError::from)?;
-    Ok(OrderReply::ok(OrderResponse::build(&order, &state, lang.0)))
+    Ok(OrderReply::ok(
+        OrderResponse::build(&order, &state, lang.0).with_notification(notification.as_ref()),
+    ))
 }
 
 /// Cancel a draft.

@@ -15,7 +15,7 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::steps::OrderPatch;
 use crate::http::views::{if_match, OrderReply, OrderResponse};
 use crate::http::{AcceptLanguage, AppState};
-use crate::persistence::{accounts, orders};
+use crate::persistence::{accounts, orders, outbox};
 
 /// Answer steps of the wizard.
 ///
@@ -149,11 +149,17 @@ pub async fn commander_order(
                         submit(&order, &account, &st.catalog, &st.justificatifs, Utc::now())
                             .map_err(ApiError::Incomplete)?;
                     let saved = orders::save(conn, &next)?;
+                    // The e-mail with the form is queued in the same transaction.
+                    outbox::enqueue(conn, saved.id, &account.email)?;
                     tracing::info!(order = %saved.id.0, number = %saved.number, "order submitted");
                     saved
                 }
             };
-            let reply = OrderReply::ok(OrderResponse::build(&submitted, &st, lang));
+            let notification = outbox::notification(conn, submitted.id)?;
+            let reply = OrderReply::ok(
+                OrderResponse::build(&submitted, &st, lang)
+                    .with_notification(notification.as_ref()),
+            );
             idempotency::remember(conn, &caller, "commander", &key, &hash, &reply)?;
             Ok(reply)
         })

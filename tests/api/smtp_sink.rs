@@ -3,7 +3,9 @@
 //! It listens on `127.0.0.1` (a free port), speaks enough SMTP for lettre (EHLO/HELO, AUTH
 //! PLAIN/LOGIN accepting anything, MAIL FROM, RCPT TO, DATA with dot-unstuffing, RSET, NOOP,
 //! QUIT) and keeps every message it accepts. It can be stopped and restarted on the same port
-//! (an outage), or told to answer 451 / 550 to `MAIL FROM` (a temporary / permanent failure).
+//! (an outage), or told to answer 451 / 550 to `MAIL FROM` (a temporary / permanent failure),
+//! or to take its time before accepting a message (to make concurrent senders overlap); it
+//! counts how many sessions were ever open at once.
 //!
 //! ```ignore
 //! let mut sink = SmtpSink::start().await;
@@ -16,6 +18,7 @@
 #![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +56,27 @@ pub enum SinkMode {
 struct Shared {
     messages: Mutex<Vec<Received>>,
     mode: Mutex<SinkMode>,
+    /// Waited before the reply to the end of DATA.
+    data_delay: Mutex<Duration>,
+    open_sessions: AtomicUsize,
+    max_open_sessions: AtomicUsize,
+}
+
+/// Counts a session as open while it lives.
+struct SessionGuard(Arc<Shared>);
+
+impl SessionGuard {
+    fn new(shared: Arc<Shared>) -> Self {
+        let now = shared.open_sessions.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_open_sessions.fetch_max(now, Ordering::SeqCst);
+        SessionGuard(shared)
+    }
+}
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        self.0.open_sessions.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub struct SmtpSink {
@@ -71,6 +95,9 @@ impl SmtpSink {
             shared: Arc::new(Shared {
                 messages: Mutex::new(Vec::new()),
                 mode: Mutex::new(SinkMode::Accept),
+                data_delay: Mutex::new(Duration::ZERO),
+                open_sessions: AtomicUsize::new(0),
+                max_open_sessions: AtomicUsize::new(0),
             }),
             running: None,
         };
@@ -97,6 +124,16 @@ impl SmtpSink {
 
     pub fn set_mode(&self, mode: SinkMode) {
         *self.shared.mode.lock().unwrap() = mode;
+    }
+
+    /// Waits this long before accepting each message.
+    pub fn set_data_delay(&self, delay: Duration) {
+        *self.shared.data_delay.lock().unwrap() = delay;
+    }
+
+    /// The most SMTP sessions that were ever open at the same time.
+    pub fn max_open_sessions(&self) -> usize {
+        self.shared.max_open_sessions.load(Ordering::SeqCst)
     }
 
     /// Waits until at least `count` messages arrived (or `timeout`), returns them all.
@@ -186,6 +223,7 @@ fn strip_path(arg: &str) -> String {
 }
 
 async fn session(stream: TcpStream, shared: Arc<Shared>) {
+    let _open = SessionGuard::new(shared.clone());
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     macro_rules! reply {
@@ -293,6 +331,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
                         &line[..]
                     };
                     data.extend_from_slice(content);
+                }
+                let delay = *shared.data_delay.lock().unwrap();
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
                 }
                 let n = {
                     let mut messages = shared.messages.lock().unwrap();
