@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod contract;
+mod csr;
 mod errors;
 mod formulaire;
 mod mail;
