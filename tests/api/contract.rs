@@ -69,3 +69,42 @@ fn every_operation_but_sign_in_and_probes_requires_the_bearer_token() {
         }
     }
 }
+
+#[test]
+fn every_error_code_used_by_the_service_is_documented_in_the_contract() {
+    let api = serde_json::to_value(certorder::http::openapi()).unwrap();
+    let description = api["info"]["description"].as_str().unwrap();
+    for code in [
+        "fqdn_incomplete",
+        "domain_ip_address",
+        "domain_reserved",
+        "wildcard_not_allowed",
+        "too_many_domains",
+        "csr_bad_signature",
+        "key_too_small",
+        "key_exponent",
+        "key_curve",
+        "key_weak",
+        "csr_is_private_key",
+        "siren_invalid",
+        "siret_invalid",
+        "vat_invalid",
+        "payment_method_not_allowed",
+        "terms_not_current",
+        "step_missing",
+        "partner_unknown",
+        "order_not_draft",
+        "precondition_failed",
+        "token_expired",
+    ] {
+        assert!(
+            description.contains(&format!("| `{code}` |")),
+            "{code} is not in the contract's error table"
+        );
+    }
+    let codes = certorder::http::error_codes();
+    let mut unique: Vec<_> = codes.iter().map(|c| c.code).collect();
+    unique.dedup();
+    assert_eq!(unique.len(), codes.len());
+    assert!(codes.iter().all(|c| !c.fr.is_empty() && !c.en.is_empty()));
+}
