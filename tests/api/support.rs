@@ -126,7 +126,6 @@ pub struct TestApp {
 
 /// Settings for a test server; `tweak` may change them before start.
 pub fn test_settings(db_name: &str) -> Settings {
-    std::env::set_var("CERTORDER_ENV", "test");
     let mut s = Settings::from_env().expect("settings");
     s.database_url = database_url(db_name);
     s.bind_address = "127.0.0.1:0".into();
