@@ -130,7 +130,11 @@ pub fn submit(
         duration_months: plan_months(order),
         certificate_validity_days: plan.certificate_validity_days,
         issuances: plan.issuances,
-        domains: assessment.domains.clone(),
+        domains: assessment
+            .domains
+            .iter()
+            .map(|d| readable_domain(d))
+            .collect(),
         csr_key_fingerprint_sha256: csr.details.public_key_sha256.clone(),
         key_description,
         payment_method_label: payment.method().label_fr().to_owned(),
@@ -168,6 +172,15 @@ pub fn submit(
     Ok((next, submission))
 }
 
+/// An IDN as the customer wrote it, with its A-label: `www.société.fr (www.xn--socit-esab.fr)`.
+fn readable_domain(ascii: &str) -> String {
+    let (unicode, result) = idna::domain_to_unicode(ascii);
+    match result {
+        Ok(()) if unicode != ascii => format!("{unicode} ({ascii})"),
+        _ => ascii.to_owned(),
+    }
+}
+
 fn plan_months(order: &Order) -> u32 {
     order
         .duration_months
@@ -183,5 +196,19 @@ fn organization_block(org: &Organization) -> OrganizationBlock {
         postal_code: org.postal_code.clone(),
         city: org.city.clone(),
         country: org.country.as_str().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_domain;
+
+    #[test]
+    fn an_idn_shows_its_unicode_form_beside_its_a_label_on_the_form() {
+        assert_eq!(
+            readable_domain("www.xn--socit-esab.fr"),
+            "www.société.fr (www.xn--socit-esab.fr)"
+        );
+        assert_eq!(readable_domain("www.certigna.fr"), "www.certigna.fr");
     }
 }
