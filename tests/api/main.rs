@@ -11,4 +11,5 @@ mod errors;
 mod formulaire;
 mod mail;
 mod orders;
+mod schema;
 mod wizard;
