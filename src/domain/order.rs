@@ -267,6 +267,34 @@ pub struct Order {
 }
 
 impl Order {
+    /// A fresh draft with no step answered (what `POST /orders` stores), for tests.
+    #[cfg(test)]
+    pub fn test_draft(now: DateTime<Utc>) -> Order {
+        Order {
+            id: OrderId(Uuid::nil()),
+            number: order_number(now, 1),
+            account_id: AccountId(Uuid::nil()),
+            status: OrderStatus::Draft,
+            version: 1,
+            authority: None,
+            partner: None,
+            partner_fixed: false,
+            duration_months: None,
+            generation_method: None,
+            csr: None,
+            fqdn: None,
+            additional_domains: vec![],
+            holder: None,
+            payment: None,
+            terms: None,
+            submitted: None,
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            cancelled_at: None,
+        }
+    }
+
     /// The steps still unanswered, in wizard order.
     pub fn missing(&self) -> Vec<Step> {
         let mut missing = Vec::new();
@@ -331,30 +359,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn draft() -> Order {
-        let t = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
-        Order {
-            id: OrderId(Uuid::nil()),
-            number: order_number(t, 1),
-            account_id: AccountId(Uuid::nil()),
-            status: OrderStatus::Draft,
-            version: 1,
-            authority: None,
-            partner: None,
-            partner_fixed: false,
-            duration_months: None,
-            generation_method: None,
-            csr: None,
-            fqdn: None,
-            additional_domains: vec![],
-            holder: None,
-            payment: None,
-            terms: None,
-            submitted: None,
-            created_at: t,
-            updated_at: t,
-            submitted_at: None,
-            cancelled_at: None,
-        }
+        Order::test_draft(Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap())
     }
 
     #[test]

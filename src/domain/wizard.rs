@@ -632,7 +632,6 @@ fn domain_list(
 mod tests {
     use super::*;
     use crate::domain::account::{AccountId, Role};
-    use crate::domain::order::{order_number, OrderId, OrderStatus};
     use chrono::TimeZone;
     use uuid::Uuid;
 
@@ -641,29 +640,7 @@ mod tests {
     }
 
     fn draft() -> Order {
-        Order {
-            id: OrderId(Uuid::nil()),
-            number: order_number(now(), 1),
-            account_id: AccountId(Uuid::nil()),
-            status: OrderStatus::Draft,
-            version: 1,
-            authority: None,
-            partner: None,
-            partner_fixed: false,
-            duration_months: None,
-            generation_method: None,
-            csr: None,
-            fqdn: None,
-            additional_domains: vec![],
-            holder: None,
-            payment: None,
-            terms: None,
-            submitted: None,
-            created_at: now(),
-            updated_at: now(),
-            submitted_at: None,
-            cancelled_at: None,
-        }
+        Order::test_draft(now())
     }
 
     fn caller() -> Caller {

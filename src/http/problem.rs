@@ -56,6 +56,20 @@ pub struct ProblemField {
     pub message: String,
 }
 
+impl ProblemField {
+    /// Field problems in the caller's language.
+    pub fn localized(issues: &[FieldIssue], lang: Lang) -> Vec<ProblemField> {
+        issues
+            .iter()
+            .map(|i| ProblemField {
+                pointer: i.pointer.clone(),
+                code: i.code.clone(),
+                message: i.message(lang).to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// Why a bearer token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
@@ -286,15 +300,7 @@ impl ApiError {
             instance: instance.to_owned(),
             request_id: request_id.to_owned(),
             code: self.code().to_owned(),
-            errors: self
-                .issues()
-                .iter()
-                .map(|i| ProblemField {
-                    pointer: i.pointer.clone(),
-                    code: i.code.clone(),
-                    message: i.message(lang).to_owned(),
-                })
-                .collect(),
+            errors: ProblemField::localized(self.issues(), lang),
         }
     }
 }

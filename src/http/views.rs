@@ -385,15 +385,7 @@ impl OrderResponse {
             ),
         };
         let invalid = if live {
-            assessment
-                .problems
-                .iter()
-                .map(|i| ProblemField {
-                    pointer: i.pointer.clone(),
-                    code: i.code.clone(),
-                    message: i.message(lang).to_owned(),
-                })
-                .collect()
+            ProblemField::localized(&assessment.problems, lang)
         } else {
             Vec::new()
         };

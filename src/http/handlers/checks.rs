@@ -45,14 +45,7 @@ pub struct NameVerdictView {
 }
 
 fn localize(issues: &[FieldIssue], lang: Lang) -> Vec<ProblemField> {
-    issues
-        .iter()
-        .map(|i| ProblemField {
-            pointer: i.pointer.clone(),
-            code: i.code.clone(),
-            message: i.message(lang).to_owned(),
-        })
-        .collect()
+    ProblemField::localized(issues, lang)
 }
 
 impl NameVerdictView {

@@ -9,13 +9,15 @@ use uuid::Uuid;
 
 use crate::domain::account::Caller;
 use crate::domain::order::{transition, Order, OrderId, OrderStatus, Transition};
-use crate::domain::wizard::{apply, Context};
+use crate::domain::wizard::{apply, Changes, Context};
 use crate::http::auth::Authenticated;
 use crate::http::idempotency::{self, IdempotencyKey};
 use crate::http::json::{parse_json, RawBody};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::steps::OrderPatch;
-use crate::http::views::{if_match, OrderList, OrderReply, OrderResponse, OrderStatusView};
+use crate::http::views::{
+    if_match, IfMatch, OrderList, OrderReply, OrderResponse, OrderStatusView,
+};
 use crate::http::{AcceptLanguage, AppState};
 use crate::persistence::{accounts, orders, outbox, DbError};
 
@@ -238,11 +240,7 @@ pub async fn cancel_order(
     let order = state
         .db
         .transaction(move |conn| -> Result<_, ApiError> {
-            let mut order = orders::lock_visible(conn, id, &caller)?;
-            if expected.as_ref().is_some_and(|v| !v.matches(order.version)) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            check_can_edit(&caller, &order)?;
+            let mut order = lock_for_change(conn, id, &caller, expected.as_ref())?;
             order.status =
                 transition(order.status, Transition::Cancel).map_err(|e| not_a_draft(e.from))?;
             let now = Utc::now();
@@ -277,4 +275,46 @@ pub fn check_can_edit(caller: &Caller, order: &Order) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Forbidden)
     }
+}
+
+/// Locks the order for a change by the caller: visible (else 404), `If-Match` current (else
+/// 412), the caller may change it (else 403), still a draft (else 409).
+pub fn lock_for_change(
+    conn: &mut diesel::PgConnection,
+    id: OrderId,
+    caller: &Caller,
+    expected: Option<&IfMatch>,
+) -> Result<Order, ApiError> {
+    let order = orders::lock_visible(conn, id, caller)?;
+    if expected.is_some_and(|v| !v.matches(order.version)) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    check_can_edit(caller, &order)?;
+    transition(order.status, Transition::Edit).map_err(|e| not_a_draft(e.from))?;
+    Ok(order)
+}
+
+/// Applies a PATCH of steps to a locked draft and saves it (the partner code, if any, is
+/// looked up first).
+pub fn apply_changes(
+    conn: &mut diesel::PgConnection,
+    order: &Order,
+    changes: Changes,
+    caller: &Caller,
+    state: &AppState,
+    client_address: Option<String>,
+) -> Result<Order, ApiError> {
+    let partner_exists = match changes.partner_code() {
+        Some(code) => accounts::partner_code_exists(conn, code)?,
+        None => false,
+    };
+    let ctx = Context {
+        catalog: &state.catalog,
+        now: Utc::now(),
+        caller,
+        client_address,
+        partner_exists,
+    };
+    let next = apply(order, changes, &ctx).map_err(ApiError::Validation)?;
+    Ok(orders::save(conn, &next)?)
 }

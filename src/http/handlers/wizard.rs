@@ -4,11 +4,12 @@ use actix_web::http::header;
 use actix_web::{patch, post, web, HttpRequest};
 use chrono::Utc;
 
-use crate::domain::order::{transition, OrderStatus, Transition};
+use crate::domain::order::OrderStatus;
 use crate::domain::submission::submit;
-use crate::domain::wizard::{apply, Context};
 use crate::http::auth::Authenticated;
-use crate::http::handlers::orders::{check_can_edit, not_a_draft, order_id};
+use crate::http::handlers::orders::{
+    apply_changes, check_can_edit, lock_for_change, not_a_draft, order_id,
+};
 use crate::http::idempotency::{self, IdempotencyKey};
 use crate::http::json::{RawBody, ValidJson};
 use crate::http::problem::{ApiError, Problem};
@@ -65,25 +66,8 @@ pub async fn patch_order(
     let order = state
         .db
         .transaction(move |conn| -> Result<_, ApiError> {
-            let order = orders::lock_visible(conn, id, &caller)?;
-            if expected.as_ref().is_some_and(|v| !v.matches(order.version)) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            check_can_edit(&caller, &order)?;
-            transition(order.status, Transition::Edit).map_err(|e| not_a_draft(e.from))?;
-            let partner_exists = match changes.partner_code() {
-                Some(code) => accounts::partner_code_exists(conn, code)?,
-                None => false,
-            };
-            let ctx = Context {
-                catalog: &st.catalog,
-                now: Utc::now(),
-                caller: &caller,
-                client_address,
-                partner_exists,
-            };
-            let next = apply(&order, changes, &ctx).map_err(ApiError::Validation)?;
-            Ok(orders::save(conn, &next)?)
+            let order = lock_for_change(conn, id, &caller, expected.as_ref())?;
+            apply_changes(conn, &order, changes, &caller, &st, client_address)
         })
         .await?;
     Ok(OrderReply::ok(OrderResponse::build(&order, &state, lang.0)))
