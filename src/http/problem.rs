@@ -80,15 +80,17 @@ pub enum AuthFailure {
     BadCredentials,
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+/// `Debug` (which actix's tracing middleware logs) shows only the code and the pointers:
+/// a message can quote what the client sent, and what a client sends may be a secret.
+#[derive(Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("validation failed")]
     Validation(Vec<FieldIssue>),
     #[error("order incomplete")]
     Incomplete(Vec<FieldIssue>),
-    #[error("malformed request body: {0}")]
+    #[error("malformed request body")]
     MalformedBody(String),
-    #[error("invalid query: {0}")]
+    #[error("invalid query")]
     InvalidQuery(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -121,6 +123,21 @@ pub enum ApiError {
     Unavailable { retry_after: u64 },
     #[error("internal error")]
     Internal,
+}
+
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self
+            .issues()
+            .iter()
+            .map(|i| format!("{} {}", i.pointer, i.code))
+            .collect();
+        write!(f, "ApiError({}", self.code())?;
+        if !fields.is_empty() {
+            write!(f, ": {}", fields.join(", "))?;
+        }
+        write!(f, ")")
+    }
 }
 
 impl ApiError {
@@ -473,6 +490,23 @@ fn rewrite<B>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_logs_see_of_an_error_never_quotes_the_request() {
+        let e = ApiError::Validation(vec![FieldIssue::new(
+            "/password",
+            "invalid_type",
+            "x: hunter2",
+            "x: hunter2",
+        )]);
+        assert_eq!(
+            format!("{e:?}"),
+            "ApiError(validation_failed: /password invalid_type)"
+        );
+        assert!(!format!("{e}").contains("hunter2"));
+        let m = ApiError::MalformedBody("expected value at `hunter2`".into());
+        assert!(!format!("{m:?}{m}").contains("hunter2"));
+    }
 
     #[test]
     fn english_is_chosen_only_when_preferred_to_french() {
