@@ -24,7 +24,9 @@ fn server_url() -> url::Url {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let mut url = url::Url::parse(&raw).expect("DATABASE_URL is a URL");
     url.set_path("/postgres");
-    url.query_pairs_mut().clear().append_pair("sslmode", "disable");
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("sslmode", "disable");
     url
 }
 
@@ -34,7 +36,9 @@ fn server_url() -> url::Url {
 fn database_url(name: &str) -> String {
     let mut url = server_url();
     url.set_path(&format!("/{name}"));
-    url.query_pairs_mut().clear().append_pair("sslmode", "disable");
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("sslmode", "disable");
     url.to_string()
 }
 
