@@ -134,7 +134,7 @@ stop_service
 psql -qAt -d postgres -c "ALTER DATABASE $DB RESET log_min_duration_statement"
 if [[ -r $PG_LOG ]]; then
     tail -c +"$((LOG_START + 1))" "$PG_LOG" | grep -E 'statement:|execute|parse' |
-        grep -v 'SELECT 1' | sed 's/^.*\(statement\|execute [^:]*\|parse [^:]*\): /  /' |
+        grep -v 'SELECT 1' | sed 's/^.*\(statement\|execute [^:]*\|parse [^:]*\): /  /' | uniq |
         tee "$WORK/service.sql" >&2
 else
     echo "  ($PG_LOG not readable: statements not shown)" >&2
