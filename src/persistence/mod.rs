@@ -2,8 +2,8 @@
 //! repositories take `&mut PgConnection` and return domain types.
 //!
 //! [`Db::run`] is the one door to the database: it runs a closure on the blocking thread pool
-//! with a pooled connection and the caller's tracing span re-entered. Async code never calls
-//! `pool.get()` itself.
+//! with a pooled connection and the caller's tracing span re-entered, at most as many at once
+//! as the pool has connections. Async code never calls `pool.get()` itself.
 
 pub mod accounts;
 pub mod idempotency;
@@ -16,7 +16,9 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -57,6 +59,11 @@ impl DbError {
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
+    /// One permit per pooled connection: at most `size` closures are on the blocking pool
+    /// at once. The others wait here, asynchronously, instead of each taking a blocking
+    /// thread that would then sleep in r2d2's queue (64 requests would mean 64 threads
+    /// fighting over 16 connections on 2 cores).
+    permits: Arc<Semaphore>,
 }
 
 impl Db {
@@ -69,7 +76,10 @@ impl Db {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            permits: Arc::new(Semaphore::new(size.max(1) as usize)),
+        })
     }
 
     /// A connection for synchronous code (CLI, the outbox worker's thread, tests).
@@ -87,9 +97,16 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         actix_web::rt::task::spawn_blocking(move || {
+            let _permit = permit;
             let _entered = span.enter();
             let mut conn = pool
                 .get()
