@@ -82,10 +82,59 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 
 /// Parses a JSON body: syntax errors are 400, a well-formed body that does not fit the
 /// request's shape is 422 with the field's pointer.
+///
+/// Every request body of this API is a JSON object (serde would otherwise read a struct from
+/// an array), and no string may hold a NUL character: PostgreSQL cannot store one in `text`
+/// or `jsonb`, so it would fail deep down as a 500 instead of here as a 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            "",
+            "invalid_type",
+            "Le corps de la requête doit être un objet JSON.",
+            "The request body must be a JSON object.",
+        )]));
+    }
+    if let Some(pointer) = find_nul(&value) {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            pointer,
+            "invalid_character",
+            "Le caractère NUL (\\u0000) n'est pas accepté.",
+            "The NUL character (\\u0000) is not accepted.",
+        )]));
+    }
     serde_path_to_error::deserialize(value).map_err(classify)
+}
+
+/// An optional JSON body: empty, blank or `null` means none.
+pub fn parse_optional_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Option<T>, ApiError> {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.is_empty() || trimmed == b"null" {
+        return Ok(None);
+    }
+    parse_json(bytes).map(Some)
+}
+
+/// The JSON pointer of the first string (or key) holding a NUL character.
+fn find_nul(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::String(s) if s.contains('\0') => Some(String::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v).map(|p| format!("/{i}{p}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                return Some(format!("/{}", escape(k)));
+            }
+            find_nul(v).map(|p| format!("/{}{p}", escape(k)))
+        }),
+        _ => None,
+    }
 }
 
 fn classify(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
@@ -200,5 +249,28 @@ mod tests {
             parse_json::<Sample>(br#"{"name":"a"} trailing"#),
             Err(ApiError::MalformedBody(_))
         ));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_pointer() {
+        let i = issue(parse_json::<Sample>(br#"{"name":"a\u0000b"}"#).unwrap_err());
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("invalid_character", "/name")
+        );
+        let i =
+            issue(parse_json::<serde_json::Value>(br#"{"a":[1,{"b/c":"\u0000"}]}"#).unwrap_err());
+        assert_eq!(i.pointer, "/a/1/b~1c");
+        // an escaped backslash followed by "u0000" is ordinary text
+        assert!(parse_json::<Sample>(br#"{"name":"\\u0000"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        let i = issue(parse_json::<Sample>(br#"["a", null]"#).unwrap_err());
+        assert_eq!((i.code.as_str(), i.pointer.as_str()), ("invalid_type", ""));
+        assert!(matches!(parse_optional_json::<Sample>(b" null "), Ok(None)));
+        assert!(matches!(parse_optional_json::<Sample>(b""), Ok(None)));
+        assert!(parse_optional_json::<Sample>(b"[null]").is_err());
     }
 }

@@ -10,4 +10,5 @@ mod errors;
 mod formulaire;
 mod mail;
 mod orders;
+mod security;
 mod wizard;
