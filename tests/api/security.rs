@@ -443,3 +443,29 @@ async fn a_null_optional_body_is_no_body_and_an_array_is_not_an_object() {
         .await;
     assert_eq!(res.status(), 200, "generate-csr with null");
 }
+
+#[actix_web::test]
+async fn an_undocumented_method_on_a_known_path_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let oid = id(&app.create_order(&token).await);
+    for (method, path, allow) in [
+        ("TRACE", "/catalog".to_owned(), "GET"),
+        ("PUT", format!("/orders/{oid}"), "GET, PATCH, DELETE"),
+        ("DELETE", "/orders".to_owned(), "GET, POST"),
+        ("GET", format!("/orders/{oid}/commander"), "POST"),
+    ] {
+        let res = app
+            .client
+            .request(method.parse().unwrap(), app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        assert_problem(res, 405, "method_not_allowed").await;
+    }
+    // an unknown path stays 404
+    let res = app.get(&format!("/orders/{oid}/nothing"), &token).await;
+    assert_problem(res, 404, "not_found").await;
+}
