@@ -105,7 +105,116 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "The NUL character (\\u0000) is not accepted.",
         )]));
     }
-    serde_path_to_error::deserialize(value).map_err(classify)
+    serde_path_to_error::deserialize(Strict(value)).map_err(classify)
+}
+
+/// A JSON value read as a request DTO, with one difference from `serde_json::Value`'s own
+/// deserializer: a struct (or an enum's content) is read only from an object. serde's derived
+/// structs also accept an array of their fields in order, so `"terms": ["CGU-2026-09"]` would
+/// pass for `{"version": "CGU-2026-09"}` — not what the contract says (found by schemathesis).
+/// Structs inside enum variants (tagged or not) are read by serde itself and keep its leniency.
+struct Strict(serde_json::Value);
+
+impl<'de> serde::de::IntoDeserializer<'de, serde_json::Error> for Strict {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+fn unexpected(value: &serde_json::Value) -> serde::de::Unexpected<'_> {
+    use serde::de::Unexpected;
+    use serde_json::Value;
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(_) => Unexpected::Other("number"),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Strict {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        use serde_json::Value;
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) => serde::Deserializer::deserialize_any(n, visitor),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(items) => {
+                let mut seq = SeqDeserializer::new(items.into_iter().map(Strict));
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(value)
+            }
+            Value::Object(map) => {
+                let mut map = MapDeserializer::new(map.into_iter().map(|(k, v)| (k, Strict(v))));
+                let value = visitor.visit_map(&mut map)?;
+                map.end()?;
+                Ok(value)
+            }
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            serde_json::Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match &self.0 {
+            serde_json::Value::Object(_) => self.deserialize_any(visitor),
+            other => Err(serde::de::Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        use serde::de::value::{MapAccessDeserializer, MapDeserializer, StringDeserializer};
+        use serde_json::Value;
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(StringDeserializer::<serde_json::Error>::new(s)),
+            Value::Object(map) if map.len() == 1 => visitor.visit_enum(MapAccessDeserializer::new(
+                MapDeserializer::new(map.into_iter().map(|(k, v)| (k, Strict(v)))),
+            )),
+            other => Err(serde::de::Error::invalid_type(unexpected(&other), &visitor)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
 }
 
 /// An optional JSON body: empty, blank or `null` means none.
@@ -263,6 +372,54 @@ mod tests {
         assert_eq!(i.pointer, "/a/1/b~1c");
         // an escaped backslash followed by "u0000" is ordinary text
         assert!(parse_json::<Sample>(br#"{"name":"\\u0000"}"#).is_ok());
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        inner: Option<Inner2>,
+        kind: Option<Kind>,
+        tags: Option<Vec<String>>,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Inner2 {
+        version: String,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Plain,
+        Boxed { size: u32 },
+    }
+
+    #[test]
+    fn a_struct_is_read_from_an_object_only_never_from_an_array() {
+        let i = issue(parse_json::<Outer>(br#"{"inner": ["v1"]}"#).unwrap_err());
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("invalid_type", "/inner")
+        );
+        let ok = parse_json::<Outer>(
+            br#"{"inner": {"version": "v1"}, "kind": "plain", "tags": ["a", "b"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.inner,
+            Some(Inner2 {
+                version: "v1".into()
+            })
+        );
+        assert_eq!(ok.kind, Some(Kind::Plain));
+        let boxed =
+            parse_json::<Outer>(br#"{"kind": {"boxed": {"size": 3}}, "inner": null}"#).unwrap();
+        assert_eq!(boxed.kind, Some(Kind::Boxed { size: 3 }));
+        assert_eq!(boxed.inner, None);
+        let i = issue(parse_json::<Outer>(br#"{"inner": {"version": "v1", "x": 1}}"#).unwrap_err());
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("unknown_field", "/inner/x")
+        );
     }
 
     #[test]
