@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from common import PrivatePg, ROOT, Service, check, log, main, seed_demo, token
+from common import ROOT, PrivatePg, Service, check, log, main, seed_demo, token
 
 SCHEMATHESIS = "schemathesis==4.32.5"
 
@@ -56,7 +56,8 @@ def run() -> None:
             "--report", "junit", "--report-dir", report,
             "--exclude-path", "/metrics"]
     log("st run " + " ".join(a for a in args[2:] if not a.startswith("Authorization")))
-    rc = subprocess.run(args, cwd=ROOT, env=dict(os.environ, NO_COLOR="1")).returncode
+    os.makedirs(report, exist_ok=True)  # schemathesis keeps its cache in the working directory
+    rc = subprocess.run(args, cwd=report, env=dict(os.environ, NO_COLOR="1")).returncode
     check(svc.proc.poll() is None, "the service died under fuzzing")
     check(rc == 0, f"schemathesis found problems (exit {rc}); service log: {svc.logpath}")
 
