@@ -82,10 +82,168 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 
 /// Parses a JSON body: syntax errors are 400, a well-formed body that does not fit the
 /// request's shape is 422 with the field's pointer.
+///
+/// Every request body of this API is a JSON object (serde would otherwise read a struct from
+/// an array), and no string may hold a NUL character: PostgreSQL cannot store one in `text`
+/// or `jsonb`, so it would fail deep down as a 500 instead of here as a 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
-    serde_path_to_error::deserialize(value).map_err(classify)
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            "",
+            "invalid_type",
+            "Le corps de la requête doit être un objet JSON.",
+            "The request body must be a JSON object.",
+        )]));
+    }
+    if let Some(pointer) = find_nul(&value) {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            pointer,
+            "invalid_character",
+            "Le caractère NUL (\\u0000) n'est pas accepté.",
+            "The NUL character (\\u0000) is not accepted.",
+        )]));
+    }
+    serde_path_to_error::deserialize(Strict(value)).map_err(classify)
+}
+
+/// A JSON value read as a request DTO, with one difference from `serde_json::Value`'s own
+/// deserializer: a struct (or an enum's content) is read only from an object. serde's derived
+/// structs also accept an array of their fields in order, so `"terms": ["CGU-2026-09"]` would
+/// pass for `{"version": "CGU-2026-09"}` — not what the contract says (found by schemathesis).
+/// Structs inside enum variants (tagged or not) are read by serde itself and keep its leniency.
+struct Strict(serde_json::Value);
+
+impl<'de> serde::de::IntoDeserializer<'de, serde_json::Error> for Strict {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+fn unexpected(value: &serde_json::Value) -> serde::de::Unexpected<'_> {
+    use serde::de::Unexpected;
+    use serde_json::Value;
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(_) => Unexpected::Other("number"),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Strict {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        use serde_json::Value;
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) => serde::Deserializer::deserialize_any(n, visitor),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(items) => {
+                let mut seq = SeqDeserializer::new(items.into_iter().map(Strict));
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(value)
+            }
+            Value::Object(map) => {
+                let mut map = MapDeserializer::new(map.into_iter().map(|(k, v)| (k, Strict(v))));
+                let value = visitor.visit_map(&mut map)?;
+                map.end()?;
+                Ok(value)
+            }
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            serde_json::Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match &self.0 {
+            serde_json::Value::Object(_) => self.deserialize_any(visitor),
+            other => Err(serde::de::Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        use serde::de::value::{MapAccessDeserializer, MapDeserializer, StringDeserializer};
+        use serde_json::Value;
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(StringDeserializer::<serde_json::Error>::new(s)),
+            Value::Object(map) if map.len() == 1 => visitor.visit_enum(MapAccessDeserializer::new(
+                MapDeserializer::new(map.into_iter().map(|(k, v)| (k, Strict(v)))),
+            )),
+            other => Err(serde::de::Error::invalid_type(unexpected(&other), &visitor)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// An optional JSON body: empty, blank or `null` means none.
+pub fn parse_optional_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Option<T>, ApiError> {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.is_empty() || trimmed == b"null" {
+        return Ok(None);
+    }
+    parse_json(bytes).map(Some)
+}
+
+/// The JSON pointer of the first string (or key) holding a NUL character.
+fn find_nul(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::String(s) if s.contains('\0') => Some(String::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v).map(|p| format!("/{i}{p}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                return Some(format!("/{}", escape(k)));
+            }
+            find_nul(v).map(|p| format!("/{}{p}", escape(k)))
+        }),
+        _ => None,
+    }
 }
 
 fn classify(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
@@ -200,5 +358,76 @@ mod tests {
             parse_json::<Sample>(br#"{"name":"a"} trailing"#),
             Err(ApiError::MalformedBody(_))
         ));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_pointer() {
+        let i = issue(parse_json::<Sample>(br#"{"name":"a\u0000b"}"#).unwrap_err());
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("invalid_character", "/name")
+        );
+        let i =
+            issue(parse_json::<serde_json::Value>(br#"{"a":[1,{"b/c":"\u0000"}]}"#).unwrap_err());
+        assert_eq!(i.pointer, "/a/1/b~1c");
+        // an escaped backslash followed by "u0000" is ordinary text
+        assert!(parse_json::<Sample>(br#"{"name":"\\u0000"}"#).is_ok());
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        inner: Option<Inner2>,
+        kind: Option<Kind>,
+        tags: Option<Vec<String>>,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Inner2 {
+        version: String,
+    }
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Plain,
+        Boxed { size: u32 },
+    }
+
+    #[test]
+    fn a_struct_is_read_from_an_object_only_never_from_an_array() {
+        let i = issue(parse_json::<Outer>(br#"{"inner": ["v1"]}"#).unwrap_err());
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("invalid_type", "/inner")
+        );
+        let ok = parse_json::<Outer>(
+            br#"{"inner": {"version": "v1"}, "kind": "plain", "tags": ["a", "b"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.inner,
+            Some(Inner2 {
+                version: "v1".into()
+            })
+        );
+        assert_eq!(ok.kind, Some(Kind::Plain));
+        let boxed =
+            parse_json::<Outer>(br#"{"kind": {"boxed": {"size": 3}}, "inner": null}"#).unwrap();
+        assert_eq!(boxed.kind, Some(Kind::Boxed { size: 3 }));
+        assert_eq!(boxed.inner, None);
+        let i = issue(parse_json::<Outer>(br#"{"inner": {"version": "v1", "x": 1}}"#).unwrap_err());
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("unknown_field", "/inner/x")
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        let i = issue(parse_json::<Sample>(br#"["a", null]"#).unwrap_err());
+        assert_eq!((i.code.as_str(), i.pointer.as_str()), ("invalid_type", ""));
+        assert!(matches!(parse_optional_json::<Sample>(b" null "), Ok(None)));
+        assert!(matches!(parse_optional_json::<Sample>(b""), Ok(None)));
+        assert!(parse_optional_json::<Sample>(b"[null]").is_err());
     }
 }

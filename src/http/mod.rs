@@ -315,7 +315,51 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         })
 }
 
-/// Any path no route matches.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+/// Any request no route matches: 405 with `Allow` when the path is one of the contract's with
+/// another method (RFC 9110 §15.5.6), 404 otherwise.
+pub async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::http::header::{HeaderValue, ALLOW};
+    use actix_web::ResponseError;
+    match allowed_methods(req.path()).and_then(|m| HeaderValue::from_str(m).ok()) {
+        Some(allow) => {
+            let mut res = ApiError::MethodNotAllowed.error_response();
+            res.headers_mut().insert(ALLOW, allow);
+            res
+        }
+        None => ApiError::NotFound.error_response(),
+    }
+}
+
+/// The methods the contract documents for `path` (`"GET, PATCH"`), if it is one of its paths.
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                let allow: Vec<&str> = methods.iter().filter(|m| m.1).map(|m| m.0).collect();
+                let segments = template.split('/').map(str::to_owned).collect();
+                (segments, allow.join(", "))
+            })
+            .collect()
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+                })
+        })
+        .map(|(_, allow)| allow.as_str())
 }

@@ -12,4 +12,5 @@ mod formulaire;
 mod mail;
 mod orders;
 mod schema;
+mod security;
 mod wizard;

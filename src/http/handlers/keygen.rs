@@ -16,7 +16,7 @@ use crate::domain::order::{CsrOrigin, GenerationMethod, Order, OrderStatus};
 use crate::domain::wizard::{assess, verify_csr};
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::{check_can_edit, not_a_draft, order_id};
-use crate::http::json::{parse_json, RawBody};
+use crate::http::json::{parse_optional_json, RawBody};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::views::OrderResponse;
 use crate::http::{AcceptLanguage, AppState};
@@ -209,11 +209,7 @@ pub async fn generate_csr(
 ) -> Result<NoStore, ApiError> {
     let id = order_id(&path)?;
     let caller = caller.0;
-    let request: GenerateCsrRequest = if body.0.iter().all(u8::is_ascii_whitespace) {
-        GenerateCsrRequest::default()
-    } else {
-        parse_json(&body.0)?
-    };
+    let request: GenerateCsrRequest = parse_optional_json(&body.0)?.unwrap_or_default();
     let key_type_view = request.key_type.unwrap_or_default();
     let key_type = KeyType::from(key_type_view);
     let c = caller.clone();

@@ -12,7 +12,7 @@ use crate::domain::order::{transition, Order, OrderId, OrderStatus, Transition};
 use crate::domain::wizard::{apply, Changes, Context};
 use crate::http::auth::Authenticated;
 use crate::http::idempotency::{self, IdempotencyKey};
-use crate::http::json::{parse_json, RawBody};
+use crate::http::json::{parse_optional_json, RawBody};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::steps::OrderPatch;
 use crate::http::views::{
@@ -59,11 +59,7 @@ pub async fn create_order(
 ) -> Result<OrderReply, ApiError> {
     let caller = caller.0;
     let lang = lang.0;
-    let changes = if body.0.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        Some(parse_json::<OrderPatch>(&body.0)?.into_changes())
-    };
+    let changes = parse_optional_json::<OrderPatch>(&body.0)?.map(OrderPatch::into_changes);
     let client_address = req.peer_addr().map(|a| a.ip().to_string());
     let st = state.clone();
     let reply = state
