@@ -105,7 +105,36 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "The NUL character (\\u0000) is not accepted.",
         )]));
     }
+    if let Some(pointer) = find_non_string_tag(&value) {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            pointer,
+            "invalid_type",
+            "« type » est un nom de variante (une chaîne), pas un nombre ni un objet.",
+            "\"type\" names a variant (a string), not a number or an object.",
+        )]));
+    }
     serde_path_to_error::deserialize(Strict(value)).map_err(classify)
+}
+
+/// The pointer of the first `type` member that is not a string. In this API's requests
+/// `type` is always the tag of an enum (`holder`, `partner`), and serde would read a number
+/// there as the variant's index (`"type": 0` for `"none"`) — found by schemathesis.
+fn find_non_string_tag(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_non_string_tag(v).map(|p| format!("/{i}{p}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k == "type" && !v.is_string() {
+                return Some("/type".to_owned());
+            }
+            find_non_string_tag(v).map(|p| format!("/{}{p}", escape(k)))
+        }),
+        _ => None,
+    }
 }
 
 /// A JSON value read as a request DTO, with one difference from `serde_json::Value`'s own
@@ -420,6 +449,19 @@ mod tests {
             (i.code.as_str(), i.pointer.as_str()),
             ("unknown_field", "/inner/x")
         );
+    }
+
+    #[test]
+    fn a_type_tag_must_be_a_string() {
+        let i = issue(
+            parse_json::<serde_json::Value>(br#"{"partner": {"type": 0, "code": "X"}}"#)
+                .unwrap_err(),
+        );
+        assert_eq!(
+            (i.code.as_str(), i.pointer.as_str()),
+            ("invalid_type", "/partner/type")
+        );
+        assert!(parse_json::<serde_json::Value>(br#"{"partner": {"type": "none"}}"#).is_ok());
     }
 
     #[test]

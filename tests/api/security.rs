@@ -480,13 +480,15 @@ async fn an_undocumented_method_on_a_known_path_is_405_with_allow() {
 }
 
 #[actix_web::test]
-async fn a_nested_object_given_as_an_array_is_refused_not_read_field_by_field() {
+async fn a_nested_object_as_an_array_or_a_numeric_type_tag_is_refused() {
     let app = TestApp::spawn().await;
     let token = app.token(CLIENT).await;
     let oid = id(&app.create_order(&token).await);
     for (body, pointer) in [
         (json!({"terms": ["CGU-2026-09"]}), "/terms"),
         (json!({"payment": [null, null]}), "/payment"),
+        (json!({"partner": {"type": 0}}), "/partner/type"),
+        (json!({"holder": {"type": 0}}), "/holder/type"),
     ] {
         let res = app.patch(&format!("/orders/{oid}"), &token, &body).await;
         let problem = assert_problem(res, 422, "validation_failed").await;
