@@ -333,23 +333,6 @@ async fn a_refused_csr_on_the_order_is_a_422_naming_each_rule_and_the_order_is_u
     assert_eq!(problem["errors"][0]["message"], "Vous devez saisir un FQDN complet (« sousdomaine.domaine.tld », par exemple www.certigna.fr)");
 }
 
-async fn case_two_order(app: &TestApp, token: &str) -> String {
-    let oid = app.create_order(token).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    fill_steps(app, token, &oid, "certigna-ssl").await;
-    let res = app
-        .patch(
-            &format!("/orders/{oid}"),
-            token,
-            &json!({"generation_method": "generate", "fqdn": "www.certigna.fr"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    oid
-}
-
 #[actix_web::test]
 async fn generate_csr_encrypts_the_key_with_a_passphrase_and_openssl_can_read_it() {
     let app = TestApp::spawn().await;

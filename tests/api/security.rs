@@ -13,21 +13,6 @@ fn id(order: &Value) -> String {
     order["id"].as_str().unwrap().to_owned()
 }
 
-/// A draft of `token`'s account with every step answered for case 2 (FQDN, server-side key).
-async fn case_two_order(app: &TestApp, token: &str) -> String {
-    let oid = id(&app.create_order(token).await);
-    fill_steps(app, token, &oid, "certigna-ssl").await;
-    let res = app
-        .patch(
-            &format!("/orders/{oid}"),
-            token,
-            &json!({"generation_method": "generate", "fqdn": "www.certigna.fr"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    oid
-}
-
 #[actix_web::test]
 async fn another_accounts_complete_or_submitted_order_is_404_even_with_its_etag() {
     let app = TestApp::spawn().await;

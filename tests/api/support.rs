@@ -405,3 +405,22 @@ pub fn fixture(name: &str) -> String {
     ))
     .unwrap()
 }
+
+/// A draft of `token`'s account with every step answered for case 2 but the CSR (the FQDN
+/// is set; `generate-csr` comes next).
+pub async fn case_two_order(app: &TestApp, token: &str) -> String {
+    let oid = app.create_order(token).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fill_steps(app, token, &oid, "certigna-ssl").await;
+    let res = app
+        .patch(
+            &format!("/orders/{oid}"),
+            token,
+            &json!({"generation_method": "generate", "fqdn": "www.certigna.fr"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    oid
+}
