@@ -8,12 +8,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::account::Caller;
+use super::account::{Account, Caller};
 use super::catalog::{self, certificate_plan, Authority, Catalog, CertificatePlan};
 use super::csr::decode_csr;
 use super::fqdn::{check_domain_list, Fqdn, ListRules, NameRules};
-use super::holder::{validate_holder, HolderInput};
+use super::holder::{validate_holder, HolderInput, HolderParty};
 use super::issue::{ErrorCode, FieldIssue};
+use super::keygen::CsrSubject;
 use super::order::{
     CsrOrigin, CsrRecord, GenerationMethod, Order, PartnerChoice, Step, TermsAcceptance,
 };
@@ -628,6 +629,70 @@ fn domain_list(
         .collect()
 }
 
+/// Case 2: the CSR's subject — the FQDN as CN, and the holder's organization (the
+/// account's own when the holder is "self").
+pub fn csr_subject(order: &Order, account: &Account) -> CsrSubject {
+    let fqdn = order.fqdn.as_deref().unwrap_or_default();
+    let (organization, locality, country) = match order.holder.as_ref().map(|h| &h.party) {
+        Some(HolderParty::OtherOrganization(org)) => (
+            org.legal_name.clone(),
+            org.city.clone(),
+            org.country.as_str().to_owned(),
+        ),
+        _ => (
+            account.organization.legal_name.clone(),
+            account.organization.city.clone(),
+            account.organization.country.clone(),
+        ),
+    };
+    CsrSubject {
+        common_name: fqdn.to_owned(),
+        organization: Some(organization),
+        organizational_unit: None,
+        locality: Some(locality),
+        country: Some(country),
+    }
+}
+
+/// Case 2: what stops key and CSR generation now (method, FQDN, name problems), if anything.
+pub fn generation_blockers(order: &Order, assessment: &Assessment) -> Vec<FieldIssue> {
+    let (names, problems) = (&assessment.domains, &assessment.problems);
+    let mut issues = Vec::new();
+    if order.generation_method != Some(GenerationMethod::Generate) {
+        issues.push(FieldIssue::new(
+            "/generation_method",
+            "generation_method_not_generate",
+            "Choisissez d'abord generation_method « generate » (cas 2 : CSR générée par le service).",
+            "First set generation_method to \"generate\" (case 2: the service makes the CSR).",
+        ));
+    }
+    if order.fqdn.is_none() {
+        issues.push(FieldIssue::new(
+            "/fqdn",
+            "step_missing",
+            "Saisissez d'abord le FQDN à protéger (fqdn).",
+            "First enter the FQDN to protect (fqdn).",
+        ));
+    }
+    issues.extend(
+        problems
+            .iter()
+            .filter(|p| {
+                p.pointer.starts_with("/fqdn") || p.pointer.starts_with("/additional_domains")
+            })
+            .cloned(),
+    );
+    if issues.is_empty() && names.is_empty() {
+        issues.push(FieldIssue::new(
+            "/fqdn",
+            "step_missing",
+            "Aucun nom à protéger.",
+            "No name to protect.",
+        ));
+    }
+    issues
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -874,6 +939,52 @@ mod tests {
         .unwrap();
         assert!(next.csr.is_none());
         assert!(next.missing().contains(&Step::Csr));
+    }
+
+    #[test]
+    fn case_two_is_blocked_until_generate_and_an_fqdn_then_the_subject_is_the_holders() {
+        let o = draft();
+        let blocked = generation_blockers(&o, &assess(&o, &Catalog::bundled(), now().date_naive()));
+        assert_eq!(
+            codes(&blocked),
+            [
+                ("/generation_method", "generation_method_not_generate"),
+                ("/fqdn", "step_missing")
+            ]
+        );
+        let mut o = o;
+        o.generation_method = Some(GenerationMethod::Generate);
+        o.fqdn = Some("www.certigna.fr".into());
+        assert!(
+            generation_blockers(&o, &assess(&o, &Catalog::bundled(), now().date_naive()))
+                .is_empty()
+        );
+        let account = Account {
+            id: crate::domain::account::AccountId(Uuid::nil()),
+            username: "demo".into(),
+            role: Role::Customer,
+            email: "a@example.fr".into(),
+            full_name: "A".into(),
+            phone: None,
+            partner_code: None,
+            organization: crate::domain::account::Organization {
+                legal_name: "Démo Client SAS".into(),
+                kind: crate::domain::account::OrganizationKind::Company,
+                registration_number: None,
+                address: "1 rue".into(),
+                postal_code: None,
+                city: "Lille".into(),
+                country: "FR".into(),
+            },
+            legal_representative: true,
+        };
+        let subject = csr_subject(&o, &account);
+        assert_eq!(subject.common_name, "www.certigna.fr");
+        assert_eq!(subject.organization.as_deref(), Some("Démo Client SAS"));
+        assert_eq!(
+            (subject.locality.as_deref(), subject.country.as_deref()),
+            (Some("Lille"), Some("FR"))
+        );
     }
 
     #[test]

@@ -739,3 +739,48 @@ async fn a_draft_can_be_created_with_steps_in_its_body() {
         "a refused body creates nothing"
     );
 }
+
+#[actix_web::test]
+async fn an_association_whose_requester_is_not_its_legal_representative_gets_the_sirene_notice_mandate_and_ids(
+) {
+    let app = TestApp::spawn().await;
+    let token = app.token(OTHER).await; // an association; the user is not the legal representative
+    let oid = id(&app.create_order(&token).await);
+    fill_steps(&app, &token, &oid, "certigna-ssl-rgs").await;
+    let po = json!({"method": "purchase_order", "purchase_order": {"purchase_order_number": "BC-42", "engagement_number": "EJ-1", "service_code": "SRV"}});
+    let res = app.patch(&format!("/orders/{oid}"), &token, &json!({"payment": po, "generation_method": "csr", "csr_pem": fixture("rsa2048_ok.pem")})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .post(&format!("/orders/{oid}/commander"), &token, &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let order: Value = res.json().await.unwrap();
+    let codes: Vec<&str> = order["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "formulaire_signe",
+        "avis_situation_sirene",
+        "piece_identite_representant_legal",
+        "mandat",
+        "piece_identite_demandeur",
+        "piece_identite_responsable_certificat",
+        "bon_de_commande_signe",
+    ] {
+        assert!(
+            codes.contains(&expected),
+            "{expected} missing from {codes:?}"
+        );
+    }
+    assert!(
+        !codes.contains(&"extrait_kbis"),
+        "a Kbis is for companies: {codes:?}"
+    );
+    assert!(
+        !codes.contains(&"autorisation_titulaire_domaine"),
+        "the holder is the account's own organization"
+    );
+}

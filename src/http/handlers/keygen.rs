@@ -7,13 +7,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::account::Account;
 use crate::domain::fqdn::NameRules;
-use crate::domain::holder::HolderParty;
-use crate::domain::issue::FieldIssue;
-use crate::domain::keygen::{generate_csr as generate, openssl_instructions, CsrSubject, KeyType};
-use crate::domain::order::{CsrOrigin, GenerationMethod, Order, OrderStatus};
-use crate::domain::wizard::{assess, verify_csr};
+use crate::domain::keygen::{generate_csr as generate, openssl_instructions, KeyType};
+use crate::domain::order::{CsrOrigin, OrderStatus};
+use crate::domain::wizard::{assess, csr_subject, generation_blockers, verify_csr};
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::{check_can_edit, not_a_draft, order_id};
 use crate::http::json::{parse_optional_json, RawBody};
@@ -110,70 +107,6 @@ impl Responder for NoStore {
     }
 }
 
-fn subject_for(order: &Order, account: &Account, fqdn: &str) -> CsrSubject {
-    let (organization, locality, country) = match order.holder.as_ref().map(|h| &h.party) {
-        Some(HolderParty::OtherOrganization(org)) => (
-            org.legal_name.clone(),
-            org.city.clone(),
-            org.country.as_str().to_owned(),
-        ),
-        _ => (
-            account.organization.legal_name.clone(),
-            account.organization.city.clone(),
-            account.organization.country.clone(),
-        ),
-    };
-    CsrSubject {
-        common_name: fqdn.to_owned(),
-        organization: Some(organization),
-        organizational_unit: None,
-        locality: Some(locality),
-        country: Some(country),
-    }
-}
-
-/// What stops generation now, if anything.
-fn generation_blockers(
-    order: &Order,
-    names: &[String],
-    problems: &[FieldIssue],
-) -> Vec<FieldIssue> {
-    let mut issues = Vec::new();
-    if order.generation_method != Some(GenerationMethod::Generate) {
-        issues.push(FieldIssue::new(
-            "/generation_method",
-            "generation_method_not_generate",
-            "Choisissez d'abord generation_method « generate » (cas 2 : CSR générée par le service).",
-            "First set generation_method to \"generate\" (case 2: the service makes the CSR).",
-        ));
-    }
-    if order.fqdn.is_none() {
-        issues.push(FieldIssue::new(
-            "/fqdn",
-            "step_missing",
-            "Saisissez d'abord le FQDN à protéger (fqdn).",
-            "First enter the FQDN to protect (fqdn).",
-        ));
-    }
-    issues.extend(
-        problems
-            .iter()
-            .filter(|p| {
-                p.pointer.starts_with("/fqdn") || p.pointer.starts_with("/additional_domains")
-            })
-            .cloned(),
-    );
-    if issues.is_empty() && names.is_empty() {
-        issues.push(FieldIssue::new(
-            "/fqdn",
-            "step_missing",
-            "Aucun nom à protéger.",
-            "No name to protect.",
-        ));
-    }
-    issues
-}
-
 /// Case 2: generate the key pair and the CSR for the order's FQDN and extra names.
 ///
 /// The CSR carries the order's names (the FQDN as CN and every name as a SAN) and the
@@ -226,12 +159,12 @@ pub async fn generate_csr(
         return Err(not_a_draft(order.status));
     }
     let assessment = assess(&order, &state.catalog, Utc::now().date_naive());
-    let blockers = generation_blockers(&order, &assessment.domains, &assessment.problems);
+    let blockers = generation_blockers(&order, &assessment);
     if !blockers.is_empty() {
         return Err(ApiError::Validation(blockers));
     }
     let names = assessment.domains.clone();
-    let subject = subject_for(&order, &account, order.fqdn.as_deref().unwrap_or_default());
+    let subject = csr_subject(&order, &account);
 
     if !state.settings.server_keygen {
         let recipe = openssl_instructions(key_type, &subject, &names);
