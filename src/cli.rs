@@ -3,8 +3,8 @@
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Settings;
+use crate::domain::account::password::{check_new_password, hash_password};
 use crate::domain::account::{normalize_username, Organization, OrganizationKind, Role};
-use crate::domain::password::{check_new_password, hash_password};
 use crate::persistence::{self, accounts, Db};
 
 #[derive(Parser)]

@@ -13,11 +13,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::domain::catalog::Catalog;
-use crate::domain::justificatifs::default_rules;
+use crate::domain::documents::justificatifs::default_rules;
 use crate::http::keygen_pool::KeygenPool;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
-use crate::outbox_worker::OutboxWorker;
 use crate::persistence::{self, Db};
+use crate::workers::mail::OutboxWorker;
 
 pub struct Application {
     port: u16,
@@ -37,7 +37,7 @@ pub enum StartupError {
     #[error("metrics: {0}")]
     Metrics(String),
     #[error("outbox worker: {0}")]
-    Worker(#[from] crate::mail::MailError),
+    Worker(#[from] crate::workers::smtp::MailError),
 }
 
 impl Application {

@@ -1,19 +1,15 @@
 //! The domain layer: pure Rust, no actix, no diesel, no clock, no I/O.
+//!
+//! - [`shared`]: value types and the closed list of problem codes every rule reports with;
+//! - [`account`]: accounts, roles, who may see what, password hashing;
+//! - [`order`]: the order aggregate, its state machine, the wizard's steps and "commander";
+//! - [`catalog`]: authorities, durations, certificate lifetimes, prices;
+//! - [`pki`]: domain names, CSRs, RSA key checks, key and CSR generation;
+//! - [`documents`]: which justificatifs an order needs.
 
 pub mod account;
 pub mod catalog;
-pub mod csr;
-pub mod formulaire;
-pub mod fqdn;
-pub mod holder;
-pub mod issue;
-pub mod justificatifs;
-pub mod keygen;
-pub mod notification;
+pub mod documents;
 pub mod order;
-pub mod password;
-pub mod payment;
-pub mod pricing;
-pub mod rsa_checks;
-pub mod submission;
-pub mod wizard;
+pub mod pki;
+pub mod shared;

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use super::problem::ApiError;
 use super::views::OrderReply;
 use crate::domain::account::Caller;
-use crate::domain::issue::FieldIssue;
+use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::idempotency::{self, StoredResponse};
 
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.

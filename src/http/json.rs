@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
-use crate::domain::issue::FieldIssue;
+use crate::domain::shared::issue::FieldIssue;
 
 /// The largest body accepted, set as app data by the server.
 #[derive(Debug, Clone, Copy)]

@@ -19,8 +19,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::config::Settings;
 use crate::domain::catalog::Catalog;
-use crate::domain::issue::{ErrorCode, Lang};
-use crate::domain::justificatifs::JustificatifRules;
+use crate::domain::documents::justificatifs::JustificatifRules;
+use crate::domain::shared::issue::{ErrorCode, Lang};
 use crate::persistence::Db;
 use auth::JwtKeys;
 use problem::ApiError;
@@ -222,7 +222,9 @@ const HTTP_CODES: &[ErrorCode] = &[
 
 /// Every documented code, each once, in a stable order.
 pub fn error_codes() -> Vec<ErrorCode> {
-    use crate::domain::{catalog, csr, fqdn, holder, payment, wizard};
+    use crate::domain::{
+        catalog, order::holder, order::payment, order::wizard, pki::csr, pki::fqdn,
+    };
     let mut seen = std::collections::HashSet::new();
     [
         HTTP_CODES,

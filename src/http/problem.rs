@@ -14,7 +14,7 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::issue::{FieldIssue, Lang};
+use crate::domain::shared::issue::{FieldIssue, Lang};
 use crate::persistence::DbError;
 
 /// A problem report (RFC 9457), in French or English after `Accept-Language`.
@@ -466,7 +466,7 @@ pub async fn render_problems(
 fn rewrite<B>(
     res: ServiceResponse<B>,
     error: &ApiError,
-    lang: crate::domain::issue::Lang,
+    lang: crate::domain::shared::issue::Lang,
     request_id: &str,
 ) -> ServiceResponse<EitherBody<B, BoxBody>> {
     let problem = error.to_problem(lang, res.request().path(), request_id);

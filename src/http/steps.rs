@@ -5,10 +5,10 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::views::{GenerationMethodView, PartnerView};
-use crate::domain::holder::{ContactInput, HolderInput, OrganizationInput, PersonInput};
+use crate::domain::order::holder::{ContactInput, HolderInput, OrganizationInput, PersonInput};
+use crate::domain::order::payment::{PaymentInput, PurchaseOrderInput};
+use crate::domain::order::wizard::Changes;
 use crate::domain::order::{GenerationMethod, PartnerChoice};
-use crate::domain::payment::{PaymentInput, PurchaseOrderInput};
-use crate::domain::wizard::Changes;
 
 /// `null` is a value here (it clears the step), absence is not: `Some(None)` vs `None`.
 fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(

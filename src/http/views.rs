@@ -13,15 +13,15 @@ use super::problem::{ApiError, ProblemField};
 use super::steps::{HolderRequest, PaymentRequest};
 use super::AppState;
 use crate::domain::account::Role;
+use crate::domain::catalog::pricing::Price;
 use crate::domain::catalog::CertificatePlan;
-use crate::domain::csr::CsrDetails;
-use crate::domain::issue::Lang;
-use crate::domain::justificatifs::Justificatif;
-use crate::domain::notification::{Notification, NotificationStatus};
+use crate::domain::documents::justificatifs::Justificatif;
+use crate::domain::order::notification::{Notification, NotificationStatus};
+use crate::domain::order::submission::Submission;
+use crate::domain::order::wizard::assess;
 use crate::domain::order::{GenerationMethod, Order, OrderStatus, PartnerChoice, Step};
-use crate::domain::pricing::Price;
-use crate::domain::submission::Submission;
-use crate::domain::wizard::assess;
+use crate::domain::pki::csr::CsrDetails;
+use crate::domain::shared::issue::Lang;
 
 /// Lifecycle of an order: `draft` → `submitted` (after "Commander"), or `draft` → `cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

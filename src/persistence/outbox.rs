@@ -1,5 +1,5 @@
 //! The outbox: e-mails queued in the same transaction as the change that causes them
-//! (`commander` calls [`enqueue`]), sent later by the outbox worker (`crate::outbox_worker`).
+//! (`commander` calls [`enqueue`]), sent later by the outbox worker (`crate::workers::mail`).
 //!
 //! # Sending each message once
 //!
@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::schema::{orders, outbox};
 use super::DbError;
-use crate::domain::notification::{Notification, NotificationStatus};
+use crate::domain::order::notification::{Notification, NotificationStatus};
 use crate::domain::order::OrderId;
 
 /// The only kind of message so far: the order e-mail sent after `commander`.

@@ -1,6 +1,6 @@
 //! The PDF form: its rendering, and `GET /orders/{id}/formulaire.pdf`.
 
-use certorder::domain::formulaire::render_pdf;
+use certorder::render::formulaire::render_pdf;
 
 use crate::sample::{self, flat, pdf_text, submit_order};
 use crate::support::*;

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use certorder::domain::formulaire::render_pdf;
-use certorder::mail::{build_order_email, MailError, Mailer, SmtpSettings};
 use certorder::persistence::outbox;
+use certorder::render::formulaire::render_pdf;
+use certorder::render::mail::build_order_email;
+use certorder::workers::smtp::{MailError, Mailer, SmtpSettings};
 use diesel::RunQueryDsl;
 use lettre::message::header::ContentType;
 use lettre::Message;

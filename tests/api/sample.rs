@@ -1,11 +1,11 @@
 //! A typical submitted order, with accents everywhere, and a stand-in for `commander`.
 
-use certorder::domain::formulaire::{FormulaireData, OrganizationBlock, PersonBlock, PriceBlock};
-use certorder::domain::justificatifs::{
+use certorder::domain::documents::justificatifs::{
     default_rules, JustificatifFacts, OrganizationKind, ProductLine,
 };
 use certorder::persistence::schema::{accounts, orders};
 use certorder::persistence::DbError;
+use certorder::render::formulaire::{FormulaireData, OrganizationBlock, PersonBlock, PriceBlock};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;

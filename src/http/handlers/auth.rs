@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::account::normalize_username;
-use crate::domain::password::verify_password;
+use crate::domain::account::password::verify_password;
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, AuthFailure, Problem};
 use crate::http::views::RoleView;

@@ -149,7 +149,7 @@ impl CatalogResponse {
                                 months,
                                 certificate_validity_days: plan.certificate_validity_days,
                                 issuances: plan.issuances,
-                                price_excl_vat_cents: crate::domain::pricing::price(
+                                price_excl_vat_cents: crate::domain::catalog::pricing::price(
                                     a, months, 0, 0,
                                 )
                                 .excl_vat_cents,

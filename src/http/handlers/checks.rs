@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::catalog::{find_authority, Authority};
-use crate::domain::csr::decode_csr as decode;
-use crate::domain::fqdn::{check_domain_list, check_name, Fqdn, ListRules, NameRules, NameVerdict};
-use crate::domain::issue::{FieldIssue, Lang};
-use crate::domain::wizard::MAX_ADDITIONAL_DOMAINS_INPUT;
+use crate::domain::order::wizard::MAX_ADDITIONAL_DOMAINS_INPUT;
+use crate::domain::pki::csr::decode_csr as decode;
+use crate::domain::pki::fqdn::{
+    check_domain_list, check_name, Fqdn, ListRules, NameRules, NameVerdict,
+};
+use crate::domain::shared::issue::{FieldIssue, Lang};
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, Problem, ProblemField};
 use crate::http::views::CsrView;

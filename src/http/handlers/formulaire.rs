@@ -5,14 +5,14 @@ use actix_web::body::BoxBody;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{get, web, HttpRequest, HttpResponse, Responder};
 
-use crate::domain::formulaire::{render_pdf, FormulaireData};
 use crate::domain::order::OrderStatus;
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::order_id;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::AppState;
-use crate::mail::pdf_file_name;
 use crate::persistence::orders;
+use crate::render::formulaire::{render_pdf, FormulaireData};
+use crate::render::mail::pdf_file_name;
 
 /// A PDF document, sent as a download (`Content-Disposition: attachment`).
 #[derive(Debug)]

@@ -7,10 +7,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::fqdn::NameRules;
-use crate::domain::keygen::{generate_csr as generate, openssl_instructions, KeyType};
+use crate::domain::order::wizard::{assess, csr_subject, generation_blockers, verify_csr};
 use crate::domain::order::{CsrOrigin, OrderStatus};
-use crate::domain::wizard::{assess, csr_subject, generation_blockers, verify_csr};
+use crate::domain::pki::fqdn::NameRules;
+use crate::domain::pki::keygen::{generate_csr as generate, openssl_instructions, KeyType};
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::{check_can_edit, not_a_draft, order_id};
 use crate::http::json::{parse_optional_json, RawBody};

@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::account::Caller;
+use crate::domain::order::wizard::{apply, Changes, Context};
 use crate::domain::order::{transition, Order, OrderId, OrderStatus, Transition};
-use crate::domain::wizard::{apply, Changes, Context};
 use crate::http::auth::Authenticated;
 use crate::http::idempotency::{self, IdempotencyKey};
 use crate::http::json::{parse_optional_json, RawBody};

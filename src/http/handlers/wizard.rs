@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{patch, post, web, HttpRequest};
 use chrono::Utc;
 
+use crate::domain::order::submission::submit;
 use crate::domain::order::OrderStatus;
-use crate::domain::submission::submit;
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::{
     apply_changes, check_can_edit, lock_for_change, not_a_draft, order_id,

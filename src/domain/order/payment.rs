@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 
 /// Longest purchase-order reference accepted, in characters.
 pub const MAX_REFERENCE_CHARS: usize = 50;

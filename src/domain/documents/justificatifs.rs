@@ -22,8 +22,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-pub use super::account::OrganizationKind;
-pub use super::catalog::ProductLine;
+pub use crate::domain::account::OrganizationKind;
+pub use crate::domain::catalog::ProductLine;
 
 /// The facts of an order the rules look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,8 +182,11 @@ impl JustificatifRules {
 
 /// The rules shipped with the service (`data/justificatifs.json`, compiled in).
 pub fn default_rules() -> JustificatifRules {
-    JustificatifRules::from_json(include_str!("../../data/justificatifs.json"))
-        .expect("data/justificatifs.json is valid (checked by the tests)")
+    JustificatifRules::from_json(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/justificatifs.json"
+    )))
+    .expect("data/justificatifs.json is valid (checked by the tests)")
 }
 
 #[cfg(test)]

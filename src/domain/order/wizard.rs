@@ -8,18 +8,18 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::account::{Account, Caller};
-use super::catalog::{self, certificate_plan, Authority, Catalog, CertificatePlan};
-use super::csr::decode_csr;
-use super::fqdn::{check_domain_list, Fqdn, ListRules, NameRules};
-use super::holder::{validate_holder, HolderInput, HolderParty};
-use super::issue::{ErrorCode, FieldIssue};
-use super::keygen::CsrSubject;
-use super::order::{
+use crate::domain::account::{Account, Caller};
+use crate::domain::catalog::pricing::{price, Price};
+use crate::domain::catalog::{self, certificate_plan, Authority, Catalog, CertificatePlan};
+use crate::domain::order::holder::{validate_holder, HolderInput, HolderParty};
+use crate::domain::order::payment::{validate_payment, PaymentInput, PaymentMethod};
+use crate::domain::order::{
     CsrOrigin, CsrRecord, GenerationMethod, Order, PartnerChoice, Step, TermsAcceptance,
 };
-use super::payment::{validate_payment, PaymentInput, PaymentMethod};
-use super::pricing::{price, Price};
+use crate::domain::pki::csr::decode_csr;
+use crate::domain::pki::fqdn::{check_domain_list, Fqdn, ListRules, NameRules};
+use crate::domain::pki::keygen::CsrSubject;
+use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 
 /// Most extra names a request may carry (the catalogue's limits are far lower).
 pub const MAX_ADDITIONAL_DOMAINS_INPUT: usize = 100;
@@ -920,7 +920,10 @@ mod tests {
         o.generation_method = Some(GenerationMethod::Generate);
         o.fqdn = Some("www.certigna.fr".into());
         let record = verify_csr(
-            include_str!("../../tests/fixtures/csr/ec_p256_ok.pem"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/csr/ec_p256_ok.pem"
+            )),
             CsrOrigin::Generated,
             "/csr_pem",
             NameRules {

@@ -6,15 +6,17 @@
 //! `include_str!`) that an operator replaces. [`Catalog::from_json`] refuses unknown fields and
 //! checks the file's own consistency, so a `Catalog` that exists is usable.
 
+pub mod pricing;
+
 use std::collections::HashSet;
 use std::fmt;
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::issue::{ErrorCode, FieldIssue};
-use super::payment::PaymentMethod;
-use super::pricing::Currency;
+use crate::domain::catalog::pricing::Currency;
+use crate::domain::order::payment::PaymentMethod;
+use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 
 /// Highest price accepted in the catalogue file, in cents (1,000,000 €), so prices stay far
 /// from integer overflow.
@@ -41,7 +43,7 @@ pub const CODES: &[ErrorCode] = &[
 ];
 
 /// Key types offered by `POST /orders/{id}/generate-csr` (the key generator's own type).
-pub use super::keygen::KeyType;
+pub use crate::domain::pki::keygen::KeyType;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -435,7 +437,7 @@ fn check(file: &CatalogFile) -> Vec<CatalogProblem> {
     problems
 }
 
-const BUNDLED: &str = include_str!("../../data/catalog.json");
+const BUNDLED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/catalog.json"));
 
 impl Catalog {
     /// Parses and checks a catalogue file. Unknown fields, unknown payment methods, key types,

@@ -26,8 +26,8 @@ use x509_parser::prelude::{FromDer, X509CertificationRequest};
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::{AttributeTypeAndValue, X509Name};
 
-use crate::domain::issue::{ErrorCode, FieldIssue};
-use crate::domain::rsa_checks;
+use crate::domain::pki::rsa_checks;
+use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 
 /// Longest common name (RFC 5280 ub-common-name).
 pub const CN_MAX_CHARS: usize = 64;
@@ -1034,7 +1034,11 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_str!(concat!("../../tests/fixtures/csr/", $name))
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/csr/",
+                $name
+            ))
         };
     }
 
@@ -1190,7 +1194,10 @@ mod tests {
                 "{name}: code missing from CODES"
             );
         }
-        let der = include_bytes!("../../tests/fixtures/csr/der.bin");
+        let der = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/csr/der.bin"
+        ));
         let d = decode_csr(&String::from_utf8_lossy(der), "/csr_pem");
         assert_eq!(codes(&d), ["csr_not_pem"]);
         assert!(d.issues[0].message_en.contains("DER"));
@@ -1432,7 +1439,7 @@ mod tests {
                 1.0 / per.as_secs_f64()
             );
         }
-        let moduli = crate::domain::rsa_checks::tests::corpus_moduli();
+        let moduli = crate::domain::pki::rsa_checks::tests::corpus_moduli();
         let e = num_bigint::BigUint::from(65537u32);
         let n = 2000;
         let start = std::time::Instant::now();

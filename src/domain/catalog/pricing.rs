@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::Authority;
-use super::issue::ErrorCode;
+use crate::domain::catalog::Authority;
+use crate::domain::shared::issue::ErrorCode;
 
 /// Pricing reports no field problems: the order checks the duration and the domain count
 /// (see `catalog`) before asking for a price.
@@ -77,7 +77,7 @@ pub fn price(
 mod tests {
     use super::*;
     use crate::domain::catalog::{Catalog, ProductLine};
-    use crate::domain::payment::PaymentMethod;
+    use crate::domain::order::payment::PaymentMethod;
     use proptest::prelude::*;
 
     fn authority(per_year: i64, per_domain: i64) -> Authority {

@@ -61,7 +61,7 @@ use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use psl::{Psl, Type};
 use serde::{Serialize, Serializer};
 
-use crate::domain::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 
 /// Longest name accepted, in octets of the A-label form without the trailing dot (RFC 1035).
 pub const MAX_NAME_LEN: usize = 253;

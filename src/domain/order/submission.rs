@@ -5,15 +5,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::account::Account;
-use super::catalog::{Authority, Catalog, CertificatePlan};
-use super::formulaire::{FormulaireData, OrganizationBlock, PersonBlock, PriceBlock};
-use super::holder::{HolderParty, Organization};
-use super::issue::FieldIssue;
-use super::justificatifs::{Justificatif, JustificatifFacts, JustificatifRules};
-use super::order::{transition, Order, Transition};
-use super::pricing::Price;
-use super::wizard::assess;
+use crate::domain::account::Account;
+use crate::domain::catalog::pricing::Price;
+use crate::domain::catalog::{Authority, Catalog, CertificatePlan};
+use crate::domain::documents::justificatifs::{Justificatif, JustificatifFacts, JustificatifRules};
+use crate::domain::order::formulaire::{
+    FormulaireData, OrganizationBlock, PersonBlock, PriceBlock,
+};
+use crate::domain::order::holder::{HolderParty, Organization};
+use crate::domain::order::wizard::assess;
+use crate::domain::order::{transition, Order, Transition};
+use crate::domain::shared::issue::FieldIssue;
 
 /// Everything `commander` froze, stored with the order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,8 +19,8 @@ use rcgen::{
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::domain::csr::{decode_csr, CN_MAX_CHARS};
-use crate::domain::issue::FieldIssue;
+use crate::domain::pki::csr::{decode_csr, CN_MAX_CHARS};
+use crate::domain::shared::issue::FieldIssue;
 
 /// PBKDF2-HMAC-SHA256 iterations protecting an encrypted private key (with AES-256-CBC).
 /// PBKDF2 rather than scrypt so that every OpenSSL (`openssl pkey -passin …`) reads it:
@@ -635,7 +635,9 @@ mod tests {
             KeygenError::Passphrase,
             KeygenError::Failed("x".into()),
         ] {
-            assert!(crate::domain::csr::CODES.iter().any(|c| c.code == e.code()));
+            assert!(crate::domain::pki::csr::CODES
+                .iter()
+                .any(|c| c.code == e.code()));
         }
     }
 

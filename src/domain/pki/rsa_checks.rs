@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive, Zero};
 
-use crate::domain::issue::FieldIssue;
+use crate::domain::shared::issue::FieldIssue;
 
 /// Smallest accepted modulus, in bits.
 pub const MIN_BITS: u64 = 2048;
@@ -451,10 +451,22 @@ pub(crate) mod tests {
     /// Real moduli from the openssl-made corpus.
     pub(crate) fn corpus_moduli() -> Vec<BigUint> {
         let pems = [
-            include_str!("../../tests/fixtures/csr/rsa2048_ok.pem"),
-            include_str!("../../tests/fixtures/csr/rsa3072_ok.pem"),
-            include_str!("../../tests/fixtures/csr/rsa_exponent3.pem"),
-            include_str!("../../tests/fixtures/csr/rsa1024_too_small.pem"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/csr/rsa2048_ok.pem"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/csr/rsa3072_ok.pem"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/csr/rsa_exponent3.pem"
+            )),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/csr/rsa1024_too_small.pem"
+            )),
         ];
         pems.iter()
             .map(|pem| {

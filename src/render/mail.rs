@@ -7,8 +7,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
 
-use super::MailError;
-use crate::domain::formulaire::{format_date, format_eur, format_percent, FormulaireData};
+use crate::render::formulaire::{format_date, format_eur, format_percent, FormulaireData};
+use crate::workers::smtp::MailError;
 
 /// How many domains the body lists before referring to the attached form.
 const DOMAINS_IN_BODY: usize = 20;

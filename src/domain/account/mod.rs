@@ -1,5 +1,7 @@
 //! Accounts of the customer space and who may see what.
 
+pub mod password;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -101,7 +103,7 @@ pub struct Caller {
 impl Caller {
     /// Whether the caller may see (and act on) the order: its own; a partner also those
     /// naming its code; an operator, all. Mirrors the SQL filter of the orders repository.
-    pub fn can_see(&self, order: &super::order::Order) -> bool {
+    pub fn can_see(&self, order: &crate::domain::order::Order) -> bool {
         match self.role {
             Role::Operator => true,
             Role::Partner => {
@@ -117,7 +119,7 @@ impl Caller {
 impl Caller {
     /// Whether the caller may change the order: whoever sees it, except an operator, who
     /// reads every order but changes only its own.
-    pub fn can_edit(&self, order: &super::order::Order) -> bool {
+    pub fn can_edit(&self, order: &crate::domain::order::Order) -> bool {
         self.can_see(order) && (self.role != Role::Operator || order.account_id == self.account_id)
     }
 }

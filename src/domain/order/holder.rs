@@ -27,7 +27,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 
 pub const MAX_LEGAL_NAME_CHARS: usize = 64;
 pub const MAX_CITY_CHARS: usize = 64;

@@ -25,11 +25,12 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::config::Settings;
-use crate::domain::formulaire::{render_pdf, FormulaireData};
-use crate::domain::notification::retry_delay;
-use crate::mail::{build_order_email, MailError, Mailer, SmtpSettings};
+use crate::domain::order::notification::retry_delay;
 use crate::persistence::outbox::{self, Claimed};
 use crate::persistence::{Db, DbError};
+use crate::render::formulaire::{render_pdf, FormulaireData};
+use crate::render::mail::build_order_email;
+use crate::workers::smtp::{MailError, Mailer, SmtpSettings};
 
 /// The longest wait between two attempts of one message.
 const RETRY_CAP: Duration = Duration::from_secs(15 * 60);

@@ -1,14 +1,21 @@
 //! The certificate order: a draft patched step by step, then submitted ("commander", the
 //! seed's final button) or cancelled. Pure: no clock, no I/O.
 
+pub mod formulaire;
+pub mod holder;
+pub mod notification;
+pub mod payment;
+pub mod submission;
+pub mod wizard;
+
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::account::AccountId;
-use super::csr::CsrDetails;
-use super::holder::Holder;
-use super::payment::Payment;
+use crate::domain::account::AccountId;
+use crate::domain::order::holder::Holder;
+use crate::domain::order::payment::Payment;
+use crate::domain::pki::csr::CsrDetails;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrderId(pub Uuid);

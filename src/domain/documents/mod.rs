@@ -1,0 +1,3 @@
+//! The justificatifs (supporting documents) an order needs, as data-driven rules.
+
+pub mod justificatifs;

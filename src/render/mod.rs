@@ -1,0 +1,4 @@
+//! Rendering: the PDF form ("formulaire de demande de certificat") and the e-mails.
+
+pub mod formulaire;
+pub mod mail;

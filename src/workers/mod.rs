@@ -1,0 +1,6 @@
+//! Background work that leaves the service through events: the e-mail sender (and, later,
+//! webhooks and the scheduler). A worker claims its work, does the I/O outside any database
+//! transaction and records the outcome.
+
+pub mod mail;
+pub mod smtp;
