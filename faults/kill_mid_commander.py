@@ -4,7 +4,7 @@
 A private PostgreSQL and the service; complete orders are `commander`-ed by eight clients at
 once and the process is killed with SIGKILL mid-way, three times over (restarting it in
 between). Proves, from the database itself: every order is either still `draft` with no
-outbox row, or `submitted` with exactly one outbox row (never half); every `commander` that
+e-mail delivery, or `submitted` with exactly one (never half); every `commander` that
 answered 200 is submitted; after the last restart the drafts can still be submitted and a
 second `commander` on a submitted order does not queue a second e-mail.
 """
@@ -22,8 +22,9 @@ PER_ROUND = 60
 
 
 def invariant(url: str) -> dict[str, str]:
-    rows = psql(url, "SELECT o.id, o.status, count(x.id), (o.submitted IS NOT NULL) "
-                     "FROM orders o LEFT JOIN outbox x ON x.order_id = o.id "
+    rows = psql(url, "SELECT o.id, o.status, count(d.id), (o.submitted IS NOT NULL) "
+                     "FROM orders o LEFT JOIN events e ON e.order_id = o.id AND e.event_type = 'order.submitted' "
+                     "LEFT JOIN event_deliveries d ON d.event_id = e.id AND d.subscriber = 'mail' "
                      "GROUP BY o.id, o.status, o.submitted")
     broken = [r for r in rows
               if not ((r[1] == "draft" and r[2] == "0" and r[3] == "f")

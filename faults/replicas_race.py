@@ -4,7 +4,7 @@
 Two service processes on one (private) PostgreSQL, each running the e-mail worker against a
 local SMTP sink. N complete orders; for each, `commander` is called four times at once: twice
 through each replica. Proves: every call answers 200 or 409 (never a 5xx), each order is
-submitted exactly once (one order number, one outbox row) and exactly one e-mail per order
+submitted exactly once (one order number, one e-mail delivery) and exactly one e-mail per order
 reaches the SMTP server, even after the workers have had time to send duplicates.
 """
 
@@ -55,8 +55,10 @@ def run() -> None:
         for s, body in answers:
             if s == 200:
                 numbers.add((oid, body["order_number"] if "order_number" in body else None))
-    rows = psql(pg.url(), "SELECT o.id, o.status, count(x.id) FROM orders o "
-                          "LEFT JOIN outbox x ON x.order_id = o.id GROUP BY o.id, o.status")
+    rows = psql(pg.url(), "SELECT o.id, o.status, count(d.id) FROM orders o "
+                          "LEFT JOIN events e ON e.order_id = o.id AND e.event_type = 'order.submitted' "
+                          "LEFT JOIN event_deliveries d ON d.event_id = e.id AND d.subscriber = 'mail' "
+                          "GROUP BY o.id, o.status")
     by_id = {r[0]: (r[1], int(r[2])) for r in rows}
     for oid in orders:
         check(by_id.get(oid) == ("submitted", 1), f"{oid}: {by_id.get(oid)} (want submitted, 1 row)")
@@ -67,7 +69,7 @@ def run() -> None:
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        pending = psql(pg.url(), "SELECT count(*) FROM outbox WHERE status <> 'sent'")[0][0]
+        pending = psql(pg.url(), "SELECT count(*) FROM event_deliveries WHERE status <> 'sent'")[0][0]
         if pending == "0" and sink.count() >= N:
             break
         time.sleep(0.3)

@@ -4,6 +4,7 @@
 //! Layers: [`http`] (actix handlers, DTOs, errors), [`domain`] (pure rules),
 //! [`persistence`] (diesel on PostgreSQL). [`startup`] wires them together.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::app;
 use crate::config::Settings;
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::justificatifs::default_rules;
@@ -90,10 +91,8 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Star
         None => Catalog::bundled(),
     };
     let state = web::Data::new(AppState {
-        db,
+        app: app::App::new(db, catalog, default_rules()),
         keys: JwtKeys::new(&settings.jwt),
-        catalog: Arc::new(catalog),
-        justificatifs: Arc::new(default_rules()),
         keygen: KeygenPool::new(settings.keygen_threads, settings.keygen_queue),
         settings: Arc::new(settings),
     });

@@ -1,19 +1,17 @@
-//! `Idempotency-Key` on `POST /orders` and `commander`: the first answer is stored in the
-//! same transaction as the change and replayed to a retry with the same request; the same
-//! key with a different request is refused (422 `idempotency_key_reused`).
+//! `Idempotency-Key` on `POST /orders` and `commander`: the header and the request's
+//! fingerprint. The use cases (`app::orders`) store the first answer in the transaction of the
+//! change and replay it to a retry with the same request; the same key with a different
+//! request is refused (422 `idempotency_key_reused`).
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use diesel::PgConnection;
 use sha2::{Digest, Sha256};
 use std::future::{ready, Ready};
 use utoipa::IntoParams;
 
 use super::problem::ApiError;
-use super::views::OrderReply;
-use crate::domain::account::Caller;
+use crate::app::Idempotency;
 use crate::domain::shared::issue::FieldIssue;
-use crate::persistence::idempotency::{self, StoredResponse};
 
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone, IntoParams)]
@@ -51,6 +49,16 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
+impl IdempotencyKey {
+    /// The key with the fingerprint of its request, for the use case.
+    pub fn with_body(self, scope_detail: &str, body: &[u8]) -> Idempotency {
+        Idempotency {
+            request_hash: request_hash(scope_detail, body),
+            key: self.key,
+        }
+    }
+}
+
 /// A fingerprint of the request: the same body (whatever its spacing or key order) gives
 /// the same hash.
 pub fn request_hash(scope_detail: &str, body: &[u8]) -> String {
@@ -63,49 +71,4 @@ pub fn request_hash(scope_detail: &str, body: &[u8]) -> String {
     h.update([0]);
     h.update(&canonical);
     hex::encode(h.finalize())
-}
-
-/// The stored answer for a retry, if this key was seen; an error if it was seen with
-/// another request. Must run inside the transaction that will `remember` the new answer.
-pub fn replay(
-    conn: &mut PgConnection,
-    caller: &Caller,
-    scope: &str,
-    key: &IdempotencyKey,
-    hash: &str,
-) -> Result<Option<OrderReply>, ApiError> {
-    let Some(k) = key.key.as_deref() else {
-        return Ok(None);
-    };
-    match idempotency::find(conn, caller.account_id, scope, k)? {
-        None => Ok(None),
-        Some(stored) if stored.request_hash == hash => {
-            OrderReply::replayed(stored.status_code, stored.body).map(Some)
-        }
-        Some(_) => Err(ApiError::IdempotencyKeyReused),
-    }
-}
-
-pub fn remember(
-    conn: &mut PgConnection,
-    caller: &Caller,
-    scope: &str,
-    key: &IdempotencyKey,
-    hash: &str,
-    reply: &OrderReply,
-) -> Result<(), ApiError> {
-    if let Some(k) = key.key.as_deref() {
-        idempotency::store(
-            conn,
-            caller.account_id,
-            scope,
-            k,
-            &StoredResponse {
-                request_hash: hash.to_owned(),
-                status_code: reply.status.as_u16(),
-                body: reply.body_json.clone(),
-            },
-        )?;
-    }
-    Ok(())
 }

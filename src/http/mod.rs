@@ -17,22 +17,18 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::app::App;
 use crate::config::Settings;
-use crate::domain::catalog::Catalog;
-use crate::domain::documents::justificatifs::JustificatifRules;
 use crate::domain::shared::issue::{ErrorCode, Lang};
-use crate::persistence::Db;
 use auth::JwtKeys;
 use problem::ApiError;
 
-/// What every handler shares: the database, the token keys, the settings, the catalogue,
-/// the justificatifs rules and the key-generation pool.
+/// What every handler shares: the use cases' context, the token keys, the settings and the
+/// key-generation pool.
 pub struct AppState {
-    pub db: Db,
+    pub app: App,
     pub keys: JwtKeys,
     pub settings: Arc<Settings>,
-    pub catalog: Arc<Catalog>,
-    pub justificatifs: Arc<JustificatifRules>,
     pub keygen: keygen_pool::KeygenPool,
 }
 

@@ -14,8 +14,9 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppError;
+use crate::domain::order::OrderStatus;
 use crate::domain::shared::issue::{FieldIssue, Lang};
-use crate::persistence::DbError;
 
 /// A problem report (RFC 9457), in French or English after `Accept-Language`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -110,8 +111,9 @@ pub enum ApiError {
         fr: String,
         en: String,
     },
+    /// A stale `If-Match`; the current version, when known, goes in the `ETag` header.
     #[error("precondition failed")]
-    PreconditionFailed,
+    PreconditionFailed { current_version: Option<i32> },
     #[error("idempotency key reused with another body")]
     IdempotencyKeyReused,
     #[error("too many requests")]
@@ -166,7 +168,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
-            ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::PreconditionFailed { .. } => "precondition_failed",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::TooManyRequests { code, .. } => code,
             ApiError::Unavailable { .. } => "service_unavailable",
@@ -262,7 +264,7 @@ impl ApiError {
                 "This HTTP method is not accepted at this address.".into(),
             ),
             ApiError::Conflict { fr, en, .. } => ("Conflit", "Conflict", fr.clone(), en.clone()),
-            ApiError::PreconditionFailed => (
+            ApiError::PreconditionFailed { .. } => (
                 "Version périmée",
                 "Stale version",
                 "La commande a changé depuis votre lecture (If-Match) : relisez-la puis recommencez.".into(),
@@ -336,7 +338,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -358,6 +360,11 @@ impl ResponseError for ApiError {
                 };
                 res.insert_header((header::WWW_AUTHENTICATE, value));
             }
+            ApiError::PreconditionFailed {
+                current_version: Some(v),
+            } => {
+                res.insert_header((header::ETAG, format!("\"{v}\"")));
+            }
             ApiError::TooManyRequests { retry_after, .. }
             | ApiError::Unavailable { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
@@ -370,17 +377,58 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        DbError::from(e).into()
-    }
+/// The 409 for a transition the order's status does not allow.
+fn wrong_status(from: OrderStatus) -> ApiError {
+    let (fr, en) = match from {
+        OrderStatus::Draft => ("un brouillon", "a draft"),
+        OrderStatus::Submitted => ("déjà commandée", "already submitted"),
+        OrderStatus::Validated => ("validée", "validated"),
+        OrderStatus::Issued => ("émise", "issued"),
+        OrderStatus::Active => ("active", "active"),
+        OrderStatus::Expired => ("expirée", "expired"),
+        OrderStatus::Rejected => ("refusée", "rejected"),
+        OrderStatus::Cancelled => ("annulée", "cancelled"),
+        OrderStatus::Revoked => ("révoquée", "revoked"),
+    };
+    ApiError::conflict(
+        "order_not_draft",
+        format!("La commande est {fr} : elle ne peut plus être modifiée."),
+        format!("The order is {en}: it can no longer be changed."),
+    )
 }
 
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
         match e {
-            DbError::NotFound => ApiError::NotFound,
-            DbError::VersionConflict => ApiError::PreconditionFailed,
+            AppError::NotFound => ApiError::NotFound,
+            AppError::ReadOnly => ApiError::Forbidden,
+            AppError::Transition(t) => wrong_status(t.from),
+            AppError::NotSubmitted(status) => {
+                let (fr, en) = match status {
+                    OrderStatus::Cancelled => ("annulée", "cancelled"),
+                    OrderStatus::Draft => ("encore un brouillon", "still a draft"),
+                    _ => ("au-delà de la commande", "past submission"),
+                };
+                ApiError::conflict(
+                    "order_not_submitted",
+                    format!("La commande est {fr} : son formulaire n'existe qu'une fois la commande passée."),
+                    format!("The order is {en}: its form exists only once the order is submitted."),
+                )
+            }
+            AppError::Stale { current_version } => ApiError::PreconditionFailed { current_version },
+            AppError::Invalid(issues) => ApiError::Validation(issues),
+            AppError::Incomplete(issues) => ApiError::Incomplete(issues),
+            AppError::AlreadySubmitted => ApiError::conflict(
+                "order_already_submitted",
+                "La commande a déjà été passée par une autre requête.",
+                "The order was already submitted by another request.",
+            ),
+            AppError::NamesChanged => ApiError::conflict(
+                "order_changed",
+                "Les noms de la commande ont changé pendant la génération : relancez-la.",
+                "The order's names changed during generation: run it again.",
+            ),
+            AppError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable { retry_after: 2 }
@@ -390,6 +438,13 @@ impl From<DbError> for ApiError {
                 ApiError::Internal
             }
         }
+    }
+}
+
+/// Sign-in still reaches the repositories directly (its use cases move to `app` next).
+impl From<crate::persistence::DbError> for ApiError {
+    fn from(e: crate::persistence::DbError) -> Self {
+        AppError::from(e).into()
     }
 }
 

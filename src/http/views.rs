@@ -1,7 +1,7 @@
 //! Response bodies for orders, and the reply type that carries their `ETag`/`Location`.
 
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, EntityTag, Header};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use chrono::{DateTime, Utc};
@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::problem::{ApiError, ProblemField};
+use super::problem::ProblemField;
 use super::steps::{HolderRequest, PaymentRequest};
 use super::AppState;
+use crate::app::orders::{Expected, OrderOutcome};
 use crate::domain::account::Role;
 use crate::domain::catalog::pricing::Price;
 use crate::domain::catalog::CertificatePlan;
@@ -23,13 +24,22 @@ use crate::domain::order::{GenerationMethod, Order, OrderStatus, PartnerChoice, 
 use crate::domain::pki::csr::CsrDetails;
 use crate::domain::shared::issue::Lang;
 
-/// Lifecycle of an order: `draft` → `submitted` (after "Commander"), or `draft` → `cancelled`.
+/// Lifecycle of an order (SPEC §8): `draft` → `submitted` ("Commander") → `validated`
+/// (every requirement met, approved by an operator) → `issued` (a certificate exists) →
+/// `active` (accepted) → `expired` (the plan's last certificate expired); side exits
+/// `rejected` (by an operator), `cancelled` (by the customer before issuance), `revoked`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatusView {
     Draft,
     Submitted,
+    Validated,
+    Issued,
+    Active,
+    Expired,
+    Rejected,
     Cancelled,
+    Revoked,
 }
 
 impl From<OrderStatus> for OrderStatusView {
@@ -37,7 +47,29 @@ impl From<OrderStatus> for OrderStatusView {
         match s {
             OrderStatus::Draft => Self::Draft,
             OrderStatus::Submitted => Self::Submitted,
+            OrderStatus::Validated => Self::Validated,
+            OrderStatus::Issued => Self::Issued,
+            OrderStatus::Active => Self::Active,
+            OrderStatus::Expired => Self::Expired,
+            OrderStatus::Rejected => Self::Rejected,
             OrderStatus::Cancelled => Self::Cancelled,
+            OrderStatus::Revoked => Self::Revoked,
+        }
+    }
+}
+
+impl From<OrderStatusView> for OrderStatus {
+    fn from(s: OrderStatusView) -> Self {
+        match s {
+            OrderStatusView::Draft => Self::Draft,
+            OrderStatusView::Submitted => Self::Submitted,
+            OrderStatusView::Validated => Self::Validated,
+            OrderStatusView::Issued => Self::Issued,
+            OrderStatusView::Active => Self::Active,
+            OrderStatusView::Expired => Self::Expired,
+            OrderStatusView::Rejected => Self::Rejected,
+            OrderStatusView::Cancelled => Self::Cancelled,
+            OrderStatusView::Revoked => Self::Revoked,
         }
     }
 }
@@ -48,16 +80,6 @@ pub enum RoleView {
     Customer,
     Partner,
     Operator,
-}
-
-impl From<OrderStatusView> for OrderStatus {
-    fn from(s: OrderStatusView) -> Self {
-        match s {
-            OrderStatusView::Draft => Self::Draft,
-            OrderStatusView::Submitted => Self::Submitted,
-            OrderStatusView::Cancelled => Self::Cancelled,
-        }
-    }
 }
 
 impl From<Role> for RoleView {
@@ -362,12 +384,14 @@ pub struct OrderResponse {
 }
 
 impl OrderResponse {
-    pub fn build(order: &Order, state: &AppState, lang: Lang) -> Self {
-        let submission: Option<Submission> = order
-            .submitted
-            .as_ref()
-            .and_then(|v| serde_json::from_value(v.clone()).ok());
-        let assessment = assess(order, &state.catalog, Utc::now().date_naive());
+    pub fn build(
+        order: &Order,
+        notification: Option<&Notification>,
+        state: &AppState,
+        lang: Lang,
+    ) -> Self {
+        let submission: Option<&Submission> = order.submission.as_ref();
+        let assessment = assess(order, &state.app.catalog, state.app.now().date_naive());
         let live = order.status == OrderStatus::Draft;
         let id = order.id.0;
         let (price, plan, domains, documents) = match &submission {
@@ -445,14 +469,8 @@ impl OrderResponse {
                 formulaire: (order.status == OrderStatus::Submitted)
                     .then(|| format!("/orders/{id}/formulaire.pdf")),
             },
-            notification: None,
+            notification: notification.map(NotificationView::from),
         }
-    }
-
-    /// Adds the state of the order e-mail.
-    pub fn with_notification(mut self, notification: Option<&Notification>) -> Self {
-        self.notification = notification.map(NotificationView::from);
-        self
     }
 }
 
@@ -475,54 +493,59 @@ impl OrderList {
         OrderList {
             items: orders
                 .iter()
-                .map(|o| OrderResponse::build(o, state, lang))
+                .map(|o| OrderResponse::build(o, None, state, lang))
                 .collect(),
             next_cursor,
         }
     }
 }
 
-/// An order answer: status, `ETag` and, when created, `Location`. Its body is kept as JSON
-/// so that an idempotent retry can replay it byte for byte.
-#[derive(Debug, Clone)]
+/// An order answer: status, `ETag` and, when created, `Location`; 304 without a body.
+#[derive(Debug)]
 pub struct OrderReply {
-    pub status: StatusCode,
-    pub id: Uuid,
-    pub version: i32,
-    pub body_json: serde_json::Value,
-    pub replayed: bool,
+    status: StatusCode,
+    id: Uuid,
+    version: i32,
+    body: Option<OrderResponse>,
+    replayed: bool,
 }
 
 impl OrderReply {
-    fn new(status: StatusCode, body: OrderResponse) -> Self {
+    /// 200 with the order.
+    pub fn ok(
+        order: &Order,
+        notification: Option<&Notification>,
+        state: &AppState,
+        lang: Lang,
+    ) -> Self {
         OrderReply {
-            status,
-            id: body.id,
-            version: body.version,
-            body_json: serde_json::to_value(&body).unwrap_or(serde_json::Value::Null),
+            status: StatusCode::OK,
+            id: order.id.0,
+            version: order.version,
+            body: Some(OrderResponse::build(order, notification, state, lang)),
             replayed: false,
         }
     }
-    pub fn ok(body: OrderResponse) -> Self {
-        Self::new(StatusCode::OK, body)
+
+    /// What a use case left: 201 for a new order, replayed or not.
+    pub fn from_outcome(outcome: &OrderOutcome, state: &AppState, lang: Lang) -> Self {
+        let mut reply = Self::ok(&outcome.order, outcome.notification.as_ref(), state, lang);
+        if outcome.created {
+            reply.status = StatusCode::CREATED;
+        }
+        reply.replayed = outcome.replayed;
+        reply
     }
-    pub fn created(body: OrderResponse) -> Self {
-        Self::new(StatusCode::CREATED, body)
-    }
-    pub fn replayed(status: u16, body: serde_json::Value) -> Result<Self, ApiError> {
-        let id = body
-            .get("id")
-            .and_then(|v| v.as_str())
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or(ApiError::Internal)?;
-        let version = body.get("version").and_then(|v| v.as_i64()).unwrap_or(0) as i32;
-        Ok(OrderReply {
-            status: StatusCode::from_u16(status).map_err(|_| ApiError::Internal)?,
-            id,
+
+    /// 304: the client's copy (its `If-None-Match`) is current.
+    pub fn not_modified(version: i32) -> Self {
+        OrderReply {
+            status: StatusCode::NOT_MODIFIED,
+            id: Uuid::nil(),
             version,
-            body_json: body,
-            replayed: true,
-        })
+            body: None,
+            replayed: false,
+        }
     }
 }
 
@@ -538,50 +561,46 @@ impl Responder for OrderReply {
         if self.replayed {
             res.insert_header(("idempotent-replayed", "true"));
         }
-        res.json(self.body_json)
-    }
-}
-
-pub fn etag(version: i32) -> String {
-    format!("\"{version}\"")
-}
-
-/// What an `If-Match` header asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IfMatch {
-    Any,
-    Versions(Vec<i32>),
-}
-
-impl IfMatch {
-    pub fn matches(&self, version: i32) -> bool {
-        match self {
-            IfMatch::Any => true,
-            IfMatch::Versions(v) => v.contains(&version),
+        match self.body {
+            Some(body) => res.json(body),
+            None => res.finish(),
         }
     }
 }
 
-/// Parses `If-Match` (`*` or a list of ETags). A value that cannot be one of our ETags can
-/// never match: 412.
-pub fn if_match(value: Option<&HeaderValue>) -> Result<Option<IfMatch>, ApiError> {
-    let Some(value) = value else { return Ok(None) };
-    let text = value
-        .to_str()
-        .map_err(|_| ApiError::PreconditionFailed)?
-        .trim();
-    if text == "*" {
-        return Ok(Some(IfMatch::Any));
+/// The `ETag` of a version: strong, `"<version>"`.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+fn versions(tags: &[EntityTag], weak_ok: bool) -> Expected {
+    Expected::Versions(
+        tags.iter()
+            .filter(|t| weak_ok || !t.weak)
+            .filter_map(|t| t.tag().parse().ok())
+            .collect(),
+    )
+}
+
+/// `If-Match` (RFC 9110 §13.1.1): `*`, or ETags compared strongly — a weak `W/"2"` never
+/// matches. A value that cannot be parsed can never match either (412).
+pub fn if_match(req: &HttpRequest) -> Option<Expected> {
+    req.headers().get(header::IF_MATCH)?;
+    Some(match header::IfMatch::parse(req) {
+        Ok(header::IfMatch::Any) => Expected::Any,
+        Ok(header::IfMatch::Items(tags)) => versions(&tags, false),
+        Err(_) => Expected::Versions(Vec::new()),
+    })
+}
+
+/// `If-None-Match` (RFC 9110 §13.1.2): `*`, or ETags compared weakly.
+pub fn if_none_match(req: &HttpRequest) -> Option<Expected> {
+    req.headers().get(header::IF_NONE_MATCH)?;
+    match header::IfNoneMatch::parse(req) {
+        Ok(header::IfNoneMatch::Any) => Some(Expected::Any),
+        Ok(header::IfNoneMatch::Items(tags)) => Some(versions(&tags, true)),
+        Err(_) => None,
     }
-    let versions: Vec<i32> = text
-        .split(',')
-        .filter_map(|tag| {
-            let tag = tag.trim();
-            let tag = tag.strip_prefix("W/").unwrap_or(tag);
-            tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
-        })
-        .collect();
-    Ok(Some(IfMatch::Versions(versions)))
 }
 
 // ---------------------------------------------------------------------------------------------

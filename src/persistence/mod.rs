@@ -6,10 +6,11 @@
 //! as the pool has connections. Async code never calls `pool.get()` itself.
 
 pub mod accounts;
+pub mod documents;
+pub mod events;
 pub mod idempotency;
 pub mod login;
 pub mod orders;
-pub mod outbox;
 pub mod schema;
 
 use diesel::pg::PgConnection;

@@ -9,14 +9,17 @@ use uuid::Uuid;
 
 use super::schema::orders;
 use super::DbError;
-use crate::domain::account::{AccountId, Caller, Role};
+use crate::domain::account::{AccountId, Caller, Visibility};
+use crate::domain::order::submission::Submission;
 use crate::domain::order::{
-    order_number, CsrRecord, GenerationMethod, Order, OrderId, OrderStatus, PartnerChoice,
+    CsrRecord, GenerationMethod, Order, OrderData, OrderId, OrderStatus, PartnerChoice,
 };
 
-#[derive(Queryable, Selectable)]
+/// A row of `orders`. Also the snapshot an idempotency key keeps (serde), so that a retry
+/// replays the order as the first call left it.
+#[derive(Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = orders, check_for_backend(Pg))]
-struct OrderRow {
+pub(crate) struct OrderRow {
     id: Uuid,
     number: String,
     account_id: Uuid,
@@ -59,7 +62,7 @@ fn corrupt(what: &str, value: &str) -> DbError {
 }
 
 impl OrderRow {
-    fn into_domain(self) -> Result<Order, DbError> {
+    pub(crate) fn into_domain(self) -> Result<Order, DbError> {
         let status =
             OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
         let partner = match (self.partner_choice.as_deref(), self.partner_code) {
@@ -78,7 +81,9 @@ impl OrderRow {
         let terms = self.terms.map(from_json("terms")).transpose()?;
         let holder = self.holder.map(from_json("holder")).transpose()?;
         let payment = self.payment.map(from_json("payment")).transpose()?;
-        Ok(Order {
+        let submission: Option<Submission> =
+            self.submitted.map(from_json("submitted")).transpose()?;
+        Ok(Order::restore(OrderData {
             id: OrderId(self.id),
             number: self.number,
             account_id: AccountId(self.account_id),
@@ -95,13 +100,60 @@ impl OrderRow {
             holder,
             payment,
             terms,
-            submitted: self.submitted,
+            submission,
             created_at: self.created_at,
             updated_at: self.updated_at,
             submitted_at: self.submitted_at,
             cancelled_at: self.cancelled_at,
+        }))
+    }
+
+    /// The row of an order, as `save` would write it.
+    pub(crate) fn from_domain(order: &OrderData) -> Result<OrderRow, DbError> {
+        let (partner_choice, partner_code) = partner_columns(order);
+        Ok(OrderRow {
+            id: order.id.0,
+            number: order.number.clone(),
+            account_id: order.account_id.0,
+            status: order.status.as_str().to_owned(),
+            version: order.version,
+            authority: order.authority.clone(),
+            partner_choice: partner_choice.map(str::to_owned),
+            partner_code: partner_code.map(str::to_owned),
+            partner_fixed: order.partner_fixed,
+            duration_months: order.duration_months,
+            generation_method: order.generation_method.map(|m| m.as_str().to_owned()),
+            csr: order.csr.as_ref().map(to_json).transpose()?,
+            fqdn: order.fqdn.clone(),
+            additional_domains: to_json(&order.additional_domains)?,
+            holder: order.holder.as_ref().map(to_json).transpose()?,
+            payment: order.payment.as_ref().map(to_json).transpose()?,
+            terms: order.terms.as_ref().map(to_json).transpose()?,
+            submitted: order.submission.as_ref().map(to_json).transpose()?,
+            created_at: order.created_at,
+            updated_at: order.updated_at,
+            submitted_at: order.submitted_at,
+            cancelled_at: order.cancelled_at,
         })
     }
+}
+
+fn partner_columns(order: &OrderData) -> (Option<&'static str>, Option<&str>) {
+    match &order.partner {
+        None => (None, None),
+        Some(PartnerChoice::None) => (Some("none"), None),
+        Some(PartnerChoice::Partner { code }) => (Some("partner"), Some(code.as_str())),
+    }
+}
+
+/// The JSON an idempotency key keeps of the order it answered with.
+pub(crate) fn snapshot(order: &OrderData) -> Result<serde_json::Value, DbError> {
+    to_json(&OrderRow::from_domain(order)?)
+}
+
+/// The order back from [`snapshot`].
+pub(crate) fn from_snapshot(value: serde_json::Value) -> Result<Order, DbError> {
+    from_json::<OrderRow>("snapshot")(value)?.into_domain()
 }
 
 /// Every step column, written whole on each update (`None` clears the column).
@@ -109,7 +161,6 @@ impl OrderRow {
 #[diesel(table_name = orders, treat_none_as_null = true)]
 struct OrderChangeset<'a> {
     status: &'a str,
-    version: i32,
     authority: Option<&'a str>,
     partner_choice: Option<&'a str>,
     partner_code: Option<&'a str>,
@@ -122,7 +173,7 @@ struct OrderChangeset<'a> {
     holder: Option<serde_json::Value>,
     payment: Option<serde_json::Value>,
     terms: Option<serde_json::Value>,
-    submitted: Option<&'a serde_json::Value>,
+    submitted: Option<serde_json::Value>,
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
@@ -130,48 +181,62 @@ struct OrderChangeset<'a> {
 
 type BoxedOrders<'a> = orders::BoxedQuery<'a, Pg>;
 
-/// The orders a caller may see: its own; a partner's also those naming its code; an
-/// operator's, all of them.
+/// The orders a caller may see ([`Visibility`], the same rule as in Rust).
 fn visible_to(caller: &Caller) -> BoxedOrders<'static> {
     let query = orders::table.into_boxed();
-    match (caller.role, caller.partner_code.clone()) {
-        (Role::Operator, _) => query,
-        (Role::Partner, Some(code)) => query.filter(
+    match caller.visibility() {
+        Visibility::All => query,
+        Visibility::OwnOrPartner {
+            account,
+            partner_code,
+        } => query.filter(
             orders::account_id
-                .eq(caller.account_id.0)
-                .or(orders::partner_code.eq(code)),
+                .eq(account.0)
+                .or(orders::partner_code.eq(partner_code.to_owned())),
         ),
-        _ => query.filter(orders::account_id.eq(caller.account_id.0)),
+        Visibility::Own(account) => query.filter(orders::account_id.eq(account.0)),
     }
 }
 
-/// Creates a draft. A partner's order carries the partner's code, fixed.
-pub fn create(
-    conn: &mut PgConnection,
-    caller: &Caller,
-    now: DateTime<Utc>,
-) -> Result<Order, DbError> {
-    let sequence: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "nextval('order_number_seq')",
-    ))
-    .get_result(conn)?;
-    let partner_code = match caller.role {
-        Role::Partner => caller.partner_code.as_deref(),
-        _ => None,
-    };
+/// The next human order number's sequence value.
+pub fn next_number(conn: &mut PgConnection) -> Result<i64, DbError> {
+    Ok(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "nextval('order_number_seq')",
+        ))
+        .get_result(conn)?,
+    )
+}
+
+/// Stores a new order (a draft from [`Order::create`]).
+pub fn insert(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
+    let row = OrderRow::from_domain(order)?;
     diesel::insert_into(orders::table)
         .values((
-            orders::id.eq(Uuid::now_v7()),
-            orders::number.eq(order_number(now, sequence)),
-            orders::account_id.eq(caller.account_id.0),
-            orders::partner_choice.eq(partner_code.map(|_| "partner")),
-            orders::partner_code.eq(partner_code),
-            orders::partner_fixed.eq(partner_code.is_some()),
-            orders::created_at.eq(now),
-            orders::updated_at.eq(now),
+            orders::id.eq(row.id),
+            orders::number.eq(&row.number),
+            orders::account_id.eq(row.account_id),
+            orders::status.eq(&row.status),
+            orders::version.eq(row.version),
+            orders::partner_choice.eq(&row.partner_choice),
+            orders::partner_code.eq(&row.partner_code),
+            orders::partner_fixed.eq(row.partner_fixed),
+            orders::created_at.eq(row.created_at),
+            orders::updated_at.eq(row.updated_at),
         ))
         .returning(OrderRow::as_returning())
         .get_result(conn)?
+        .into_domain()
+}
+
+/// The order, whoever owns it (for workers).
+pub fn find(conn: &mut PgConnection, id: OrderId) -> Result<Order, DbError> {
+    orders::table
+        .filter(orders::id.eq(id.0))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)?
         .into_domain()
 }
 
@@ -185,14 +250,23 @@ pub fn find_visible(
     // so diesel finds its prepared statement without building the SQL text again (the
     // busiest query of the service; boxed, the SQL was rebuilt on every call as cache key).
     let by_id = orders::table.filter(orders::id.eq(id.0));
-    let own = orders::account_id.eq(caller.account_id.0);
-    let row = match (caller.role, caller.partner_code.as_deref()) {
-        (Role::Operator, _) => by_id.select(OrderRow::as_select()).first(conn),
-        (Role::Partner, Some(code)) => by_id
-            .filter(own.or(orders::partner_code.eq(code)))
+    let row = match caller.visibility() {
+        Visibility::All => by_id.select(OrderRow::as_select()).first(conn),
+        Visibility::OwnOrPartner {
+            account,
+            partner_code,
+        } => by_id
+            .filter(
+                orders::account_id
+                    .eq(account.0)
+                    .or(orders::partner_code.eq(partner_code)),
+            )
             .select(OrderRow::as_select())
             .first(conn),
-        _ => by_id.filter(own).select(OrderRow::as_select()).first(conn),
+        Visibility::Own(account) => by_id
+            .filter(orders::account_id.eq(account.0))
+            .select(OrderRow::as_select())
+            .first(conn),
     };
     row.optional()?.ok_or(DbError::NotFound)?.into_domain()
 }
@@ -211,7 +285,7 @@ pub fn lock_visible(
         .optional()?
         .ok_or(DbError::NotFound)?
         .into_domain()?;
-    if caller.can_see(&order) {
+    if order.visible_to(caller) {
         Ok(order)
     } else {
         Err(DbError::NotFound)
@@ -244,17 +318,17 @@ pub fn list(
         .collect()
 }
 
-/// Writes the order's new state if its version is still `order.version - 1` (the caller
-/// bumps the version); otherwise `VersionConflict`.
-pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
-    let (partner_choice, partner_code) = match &order.partner {
-        None => (None, None),
-        Some(PartnerChoice::None) => (Some("none"), None),
-        Some(PartnerChoice::Partner { code }) => (Some("partner"), Some(code.as_str())),
-    };
+/// Writes the order's new state if the row is still at `expected_version` and in the status
+/// the order was loaded in; the version is bumped by the UPDATE itself. Otherwise
+/// `VersionConflict`. Returns the order as stored (its new version).
+pub fn save(
+    conn: &mut PgConnection,
+    order: &Order,
+    expected_version: i32,
+) -> Result<Order, DbError> {
+    let (partner_choice, partner_code) = partner_columns(order);
     let changes = OrderChangeset {
         status: order.status.as_str(),
-        version: order.version,
         authority: order.authority.as_deref(),
         partner_choice,
         partner_code,
@@ -267,7 +341,7 @@ pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
         holder: order.holder.as_ref().map(to_json).transpose()?,
         payment: order.payment.as_ref().map(to_json).transpose()?,
         terms: order.terms.as_ref().map(to_json).transpose()?,
-        submitted: order.submitted.as_ref(),
+        submitted: order.submission.as_ref().map(to_json).transpose()?,
         updated_at: order.updated_at,
         submitted_at: order.submitted_at,
         cancelled_at: order.cancelled_at,
@@ -275,7 +349,8 @@ pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
     SaveOrder {
         changes: changes.as_changeset(),
         id: order.id.0,
-        old_version: order.version - 1,
+        expected_version,
+        expected_status: order.loaded_status().as_str(),
         returning: OrderRow::as_returning(),
     }
     .get_result::<OrderRow>(conn)
@@ -284,8 +359,8 @@ pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
     .into_domain()
 }
 
-/// `UPDATE orders SET <every step column> WHERE id = $ AND version = $ AND status = 'draft'
-/// RETURNING <the row>`: the statement of [`save`], as a type of its own so that diesel
+/// `UPDATE orders SET <every step column>, version = version + 1 WHERE id = $ AND version = $
+/// AND status = $ RETURNING <the row>`: the statement of [`save`], as a type of its own so that diesel
 /// prepares it once per connection and reuses it. (Diesel never caches its own
 /// `UpdateStatement`, since a changeset may skip `None` columns; this one never does, so
 /// its SQL text is always the same.) Without it every PATCH made PostgreSQL parse and plan
@@ -293,7 +368,8 @@ pub fn save(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> {
 struct SaveOrder<'a> {
     changes: <OrderChangeset<'a> as AsChangeset>::Changeset,
     id: Uuid,
-    old_version: i32,
+    expected_version: i32,
+    expected_status: &'a str,
     returning: AsSelect<OrderRow, Pg>,
 }
 
@@ -309,11 +385,13 @@ impl QueryFragment<Pg> for SaveOrder<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("UPDATE \"orders\" SET ");
         self.changes.walk_ast(out.reborrow())?;
-        out.push_sql(" WHERE \"orders\".\"id\" = ");
+        out.push_sql(", \"version\" = \"orders\".\"version\" + 1 WHERE \"orders\".\"id\" = ");
         out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.id)?;
         out.push_sql(" AND \"orders\".\"version\" = ");
-        out.push_bind_param::<diesel::sql_types::Integer, _>(&self.old_version)?;
-        out.push_sql(" AND \"orders\".\"status\" = 'draft' RETURNING ");
+        out.push_bind_param::<diesel::sql_types::Integer, _>(&self.expected_version)?;
+        out.push_sql(" AND \"orders\".\"status\" = ");
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.expected_status)?;
+        out.push_sql(" RETURNING ");
         self.returning.walk_ast(out.reborrow())?;
         Ok(())
     }

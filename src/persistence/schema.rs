@@ -23,6 +23,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_deliveries (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        subscriber -> Text,
+        recipient -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        event_type -> Text,
+        order_id -> Uuid,
+        account_id -> Uuid,
+        partner_code -> Nullable<Text>,
+        occurred_at -> Timestamptz,
+        payload -> Jsonb,
+    }
+}
+
+diesel::table! {
     idempotency_keys (account_id, scope, key) {
         account_id -> Uuid,
         scope -> Text,
@@ -40,6 +69,17 @@ diesel::table! {
         failures -> Int4,
         last_failure_at -> Timestamptz,
         locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    order_documents (order_id, code) {
+        order_id -> Uuid,
+        code -> Text,
+        position -> Int4,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -70,29 +110,19 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    outbox (id) {
-        id -> Uuid,
-        order_id -> Uuid,
-        kind -> Text,
-        recipient -> Text,
-        status -> Text,
-        attempts -> Int4,
-        next_attempt_at -> Timestamptz,
-        last_error -> Nullable<Text>,
-        created_at -> Timestamptz,
-        sent_at -> Nullable<Timestamptz>,
-    }
-}
-
+diesel::joinable!(event_deliveries -> events (event_id));
+diesel::joinable!(events -> accounts (account_id));
+diesel::joinable!(events -> orders (order_id));
 diesel::joinable!(idempotency_keys -> accounts (account_id));
+diesel::joinable!(order_documents -> orders (order_id));
 diesel::joinable!(orders -> accounts (account_id));
-diesel::joinable!(outbox -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    event_deliveries,
+    events,
     idempotency_keys,
     login_failures,
+    order_documents,
     orders,
-    outbox,
 );

@@ -1,10 +1,10 @@
-//! The outbox worker: sends the e-mails `commander` queued (see `persistence::outbox` for
-//! how a message is sent once even with several replicas).
+//! The e-mail subscriber of the event outbox: sends the order e-mail of `order.submitted`
+//! (see `persistence::events` for how a message is sent once even with several replicas).
 //!
 //! One tokio task per process, started by `startup` when `OUTBOX_WORKER` is on. Every
-//! `OUTBOX_POLL_MS` it claims due rows one at a time; for each, on the blocking pool (through
-//! [`Db::run`]) and with the row locked, it reads the form's data the order froze, renders the
-//! PDF, builds the French e-mail and sends it through SMTP, then records the result:
+//! `OUTBOX_POLL_MS` it leases due deliveries one at a time; for each it reads the form's data
+//! the order froze, then — holding no transaction and no connection — renders the PDF, builds
+//! the French e-mail and sends it through SMTP, and finally records the result:
 //! - accepted → `sent`;
 //! - a temporary failure (server unreachable, timeout, 4xx) → retried after
 //!   `OUTBOX_RETRY_BASE_MS × 2^(failures − 1)`, at most 15 minutes, ±20 % jitter;
@@ -18,17 +18,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use diesel::prelude::*;
 use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::config::Settings;
+use crate::domain::order::formulaire::FormulaireData;
 use crate::domain::order::notification::retry_delay;
-use crate::persistence::outbox::{self, Claimed};
-use crate::persistence::{Db, DbError};
-use crate::render::formulaire::{render_pdf, FormulaireData};
+use crate::persistence::events::{self, Claimed};
+use crate::persistence::{orders, Db, DbError};
+use crate::render::formulaire::render_pdf;
 use crate::render::mail::build_order_email;
 use crate::workers::smtp::{MailError, Mailer, SmtpSettings};
 
@@ -103,9 +103,8 @@ async fn run(db: Db, context: Arc<Context>, poll: Duration, mut stopped: watch::
         if *stopped.borrow() {
             break;
         }
-        let ctx = context.clone();
-        let pause = match db.run(move |conn| send_next(conn, &ctx)).await {
-            // There may be more due rows: go on at once.
+        let pause = match send_next(&db, &context).await {
+            // There may be more due deliveries: go on at once.
             Ok(Some(_)) => {
                 db_backoff = poll;
                 continue;
@@ -128,45 +127,78 @@ async fn run(db: Db, context: Arc<Context>, poll: Duration, mut stopped: watch::
     tracing::info!("outbox worker stopped");
 }
 
-/// Claims one due message and handles it, all in one transaction (see `persistence::outbox`).
-/// `Ok(None)`: nothing is due. `Err`: the database failed; the transaction is rolled back and
-/// the row, if any, stays as it was.
-fn send_next(conn: &mut PgConnection, ctx: &Context) -> Result<Option<Outcome>, DbError> {
-    conn.transaction(|conn| {
-        let Some(row) = outbox::claim_next(conn)? else {
-            return Ok(None);
-        };
-        let span = tracing::info_span!(
-            "outbox_message",
-            outbox_id = %row.id,
-            order_id = %row.order_id.0,
-            attempt = row.attempts + 1,
-        );
-        let _entered = span.enter();
-        let outcome = match deliver(conn, ctx, &row)? {
-            Ok(()) => {
-                outbox::mark_sent(conn, row.id, Utc::now())?;
-                tracing::info!("order e-mail sent");
-                Outcome::Sent
-            }
-            Err(e) if e.is_transient() => {
-                let jitter = rand::thread_rng().gen_range(0.8..1.2);
-                let failures = u32::try_from(row.attempts + 1).unwrap_or(u32::MAX);
-                let delay = retry_delay(failures, ctx.retry_base, RETRY_CAP, jitter);
-                let next = Utc::now()
-                    + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(15));
-                outbox::reschedule(conn, row.id, next, &e.to_string())?;
-                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "order e-mail not sent, will retry");
-                Outcome::Retry
-            }
-            Err(e) => {
-                outbox::mark_failed(conn, row.id, &e.to_string())?;
-                tracing::error!(error = %e, "order e-mail refused for good");
-                Outcome::Failed
-            }
-        };
+/// Leases one due delivery and handles it. `Ok(None)`: nothing is due. `Err`: the database
+/// failed; a leased delivery is taken again once its lease ends.
+async fn send_next(db: &Db, ctx: &Arc<Context>) -> Result<Option<Outcome>, DbError> {
+    let Some(claim) = db.run(events::claim_mail).await? else {
+        return Ok(None);
+    };
+    let span = tracing::info_span!(
+        "outbox_message",
+        delivery_id = %claim.id,
+        order_id = %claim.order_id.0,
+        attempt = claim.attempts + 1,
+    );
+    async move {
+        let order_id = claim.order_id;
+        let data = db
+            .run(move |conn| orders::find(conn, order_id))
+            .await?
+            .submission
+            .as_ref()
+            .map(|s| s.formulaire.clone());
+        // The I/O, outside any transaction and without a connection.
+        let c = ctx.clone();
+        let recipient = claim.recipient.clone();
+        let delivered = actix_web::rt::task::spawn_blocking(move || deliver(&c, data, &recipient))
+            .await
+            .unwrap_or_else(|e| Err(DeliveryError::Render(format!("rendering task failed: {e}"))));
+        let retry_base = ctx.retry_base;
+        let outcome = db
+            .run(move |conn| record(conn, &claim, delivered, retry_base))
+            .await?;
         Ok(Some(outcome))
-    })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Records what happened to a leased delivery (only while the lease is still this worker's).
+fn record(
+    conn: &mut diesel::PgConnection,
+    claim: &Claimed,
+    delivered: Result<(), DeliveryError>,
+    retry_base: Duration,
+) -> Result<Outcome, DbError> {
+    let (outcome, kept) = match delivered {
+        Ok(()) => {
+            tracing::info!("order e-mail sent");
+            (Outcome::Sent, events::mark_sent(conn, claim, Utc::now())?)
+        }
+        Err(e) if e.is_transient() => {
+            let jitter = rand::thread_rng().gen_range(0.8..1.2);
+            let failures = u32::try_from(claim.attempts + 1).unwrap_or(u32::MAX);
+            let delay = retry_delay(failures, retry_base, RETRY_CAP, jitter);
+            let next = Utc::now()
+                + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(15));
+            tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "order e-mail not sent, will retry");
+            (
+                Outcome::Retry,
+                events::reschedule(conn, claim, next, &e.to_string())?,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "order e-mail refused for good");
+            (
+                Outcome::Failed,
+                events::mark_failed(conn, claim, &e.to_string())?,
+            )
+        }
+    };
+    if !kept {
+        tracing::warn!("the delivery's lease ran out before its outcome was recorded");
+    }
+    Ok(outcome)
 }
 
 /// Why a message was not sent: worth retrying or not.
@@ -174,8 +206,8 @@ fn send_next(conn: &mut PgConnection, ctx: &Context) -> Result<Option<Outcome>, 
 enum DeliveryError {
     #[error(transparent)]
     Mail(#[from] MailError),
-    #[error("the order has no readable form data: {0}")]
-    OrderData(String),
+    #[error("the order has no form data")]
+    OrderData,
     #[error("the PDF form could not be rendered: {0}")]
     Render(String),
 }
@@ -186,24 +218,15 @@ impl DeliveryError {
     }
 }
 
-/// Renders, builds and sends the message. The outer `Result` is the database's; the inner
-/// one, the delivery's.
+/// Renders, builds and sends the message.
 fn deliver(
-    conn: &mut PgConnection,
     ctx: &Context,
-    row: &Claimed,
-) -> Result<Result<(), DeliveryError>, DbError> {
-    let Some(submitted) = outbox::submitted_formulaire(conn, row.order_id)? else {
-        return Ok(Err(DeliveryError::OrderData(
-            "orders.submitted has no formulaire".into(),
-        )));
-    };
-    Ok((|| {
-        let data = serde_json::from_value::<FormulaireData>(submitted)
-            .map_err(|e| DeliveryError::OrderData(e.to_string()))?;
-        let pdf = render_pdf(&data).map_err(|e| DeliveryError::Render(e.to_string()))?;
-        let message = build_order_email(&data, &pdf, &ctx.from, &row.recipient)?;
-        ctx.mailer.send(&message)?;
-        Ok(())
-    })())
+    data: Option<FormulaireData>,
+    recipient: &str,
+) -> Result<(), DeliveryError> {
+    let data = data.ok_or(DeliveryError::OrderData)?;
+    let pdf = render_pdf(&data).map_err(|e| DeliveryError::Render(e.to_string()))?;
+    let message = build_order_email(&data, &pdf, &ctx.from, recipient)?;
+    ctx.mailer.send(&message)?;
+    Ok(())
 }

@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use certorder::persistence::outbox;
+use certorder::persistence::events;
 use certorder::render::formulaire::render_pdf;
 use certorder::render::mail::build_order_email;
 use certorder::workers::smtp::{MailError, Mailer, SmtpSettings};
 use diesel::RunQueryDsl;
 use lettre::message::header::ContentType;
 use lettre::Message;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::sample::{self, flat, pdf_text, submit_order, submit_orders};
 use crate::smtp_sink::{Received, SinkMode, SmtpSink};
@@ -126,7 +126,7 @@ async fn a_submitted_order_sends_one_french_email_with_both_parts_and_the_pdf_fo
 
     wait_for_count(
         &app,
-        "SELECT count(*) AS n FROM outbox WHERE status = 'sent' AND attempts = 1",
+        "SELECT count(*) AS n FROM event_deliveries WHERE status = 'sent' AND attempts = 1",
         1,
         Duration::from_secs(5),
     )
@@ -160,12 +160,23 @@ async fn a_draft_has_no_notification_and_enqueueing_twice_queues_one_email() {
         .is_none());
 
     let order = submit_order(&app, &token).await;
-    let id = certorder::domain::order::OrderId(order.id);
-    app.db
-        .run(move |conn| certorder::persistence::outbox::enqueue(conn, id, "autre@exemple.fr"))
-        .await
-        .unwrap();
-    assert_eq!(app.sql_count("SELECT count(*) AS n FROM outbox"), 1);
+    // "Commander" again records no second event, hence no second e-mail.
+    let again = app
+        .post(
+            &format!("/orders/{}/commander", order.id),
+            &token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM event_deliveries"),
+        1
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM events WHERE event_type = 'order.submitted'"),
+        1
+    );
     let n = notification(&app, &token, order.id).await;
     assert_eq!(n["status"], "pending", "{n}");
     assert_eq!(n["attempts"], 0);
@@ -183,7 +194,7 @@ async fn an_smtp_outage_delays_the_emails_and_each_arrives_once_after_restart() 
     // Every message failed at least once, and is waiting to retry.
     wait_for_count(
         &app,
-        "SELECT count(*) AS n FROM outbox WHERE status = 'pending' AND attempts >= 2 \
+        "SELECT count(*) AS n FROM event_deliveries WHERE status = 'pending' AND attempts >= 2 \
          AND last_error IS NOT NULL",
         3,
         Duration::from_secs(10),
@@ -198,7 +209,7 @@ async fn an_smtp_outage_delays_the_emails_and_each_arrives_once_after_restart() 
     assert_eq!(got.len(), 3);
     wait_for_count(
         &app,
-        "SELECT count(*) AS n FROM outbox WHERE status = 'sent'",
+        "SELECT count(*) AS n FROM event_deliveries WHERE status = 'sent'",
         3,
         Duration::from_secs(5),
     )
@@ -226,7 +237,7 @@ async fn two_servers_on_one_outbox_send_each_of_ten_emails_exactly_once() {
     assert_eq!(got.len(), 10);
     wait_for_count(
         &second,
-        "SELECT count(*) AS n FROM outbox WHERE status = 'sent' AND attempts = 1",
+        "SELECT count(*) AS n FROM event_deliveries WHERE status = 'sent' AND attempts = 1",
         10,
         Duration::from_secs(5),
     )
@@ -246,39 +257,48 @@ async fn two_servers_on_one_outbox_send_each_of_ten_emails_exactly_once() {
 }
 
 #[actix_web::test]
-async fn a_message_held_by_a_worker_that_dies_mid_send_is_sent_once_by_another() {
+async fn a_message_leased_by_a_worker_that_dies_mid_send_is_sent_once_by_another_when_the_lease_ends(
+) {
     let sink = SmtpSink::start().await;
     let port = sink.port();
     let app = TestApp::spawn().await; // no worker
     let token = app.token(CLIENT).await;
     let order = submit_order(&app, &token).await;
 
-    // A worker claims the message, then hangs (say, in the SMTP conversation)...
+    // A worker leases the message, then hangs (say, in the SMTP conversation)...
     let mut dying = app.connection();
-    diesel::sql_query("BEGIN").execute(&mut dying).unwrap();
-    let claimed = outbox::claim_next(&mut dying)
+    let claimed = events::claim_mail(&mut dying)
         .unwrap()
         .expect("a due message");
     assert_eq!(claimed.order_id.0, order.id);
+    assert!(events::claim_mail(&mut dying).unwrap().is_none());
 
     // ...so another replica's worker leaves it alone...
     let _replica = app.spawn_replica(|s| worker_settings(s, port)).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(sink.messages().is_empty());
 
-    // ...until the first one dies: its connection closes, PostgreSQL releases the row.
-    drop(dying);
+    // ...until its lease ends (the two minutes pass).
+    diesel::sql_query("UPDATE event_deliveries SET lease_until = now() - interval '1 second'")
+        .execute(&mut dying)
+        .unwrap();
     let got = sink.wait_for_messages(1, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 1);
     wait_for_count(
         &app,
-        "SELECT count(*) AS n FROM outbox WHERE status = 'sent' AND attempts = 1",
+        "SELECT count(*) AS n FROM event_deliveries WHERE status = 'sent' AND attempts = 1",
         1,
         Duration::from_secs(5),
     )
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 1);
+    // The first worker, waking up, cannot record an outcome over the one that took over.
+    assert!(!events::mark_failed(&mut dying, &claimed, "late").unwrap());
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM event_deliveries WHERE status = 'sent'"),
+        1
+    );
 }
 
 #[actix_web::test]
@@ -291,7 +311,7 @@ async fn a_permanent_550_marks_the_email_failed_and_the_order_view_says_so() {
 
     wait_for_count(
         &app,
-        "SELECT count(*) AS n FROM outbox WHERE status = 'failed' AND last_error LIKE '%550%'",
+        "SELECT count(*) AS n FROM event_deliveries WHERE status = 'failed' AND last_error LIKE '%550%'",
         1,
         Duration::from_secs(10),
     )
@@ -304,7 +324,7 @@ async fn a_permanent_550_marks_the_email_failed_and_the_order_view_says_so() {
     // Not retried.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        app.sql_count("SELECT count(*) AS n FROM outbox WHERE attempts = 1"),
+        app.sql_count("SELECT count(*) AS n FROM event_deliveries WHERE attempts = 1"),
         1
     );
     assert!(sink.messages().is_empty());

@@ -353,7 +353,10 @@ async fn no_password_token_private_key_or_passphrase_reaches_the_database_or_the
     }
     assert!(keys[0].contains("BEGIN PRIVATE KEY"));
     assert!(keys[1].contains("BEGIN ENCRYPTED PRIVATE KEY"));
-    assert_eq!(app.sql_count("SELECT count(*) AS n FROM outbox"), 2);
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM event_deliveries"),
+        2
+    );
 
     let mut needles: Vec<(String, String)> = vec![
         ("the customer's password".into(), CLIENT.1.into()),

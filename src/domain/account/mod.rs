@@ -100,27 +100,51 @@ pub struct Caller {
     pub partner_code: Option<String>,
 }
 
-impl Caller {
-    /// Whether the caller may see (and act on) the order: its own; a partner also those
-    /// naming its code; an operator, all. Mirrors the SQL filter of the orders repository.
-    pub fn can_see(&self, order: &crate::domain::order::Order) -> bool {
-        match self.role {
-            Role::Operator => true,
-            Role::Partner => {
-                order.account_id == self.account_id
-                    || (self.partner_code.is_some()
-                        && order.partner_code() == self.partner_code.as_deref())
-            }
-            Role::Customer => order.account_id == self.account_id,
+/// Which orders (and their events) a caller may see: the one rule, used by the SQL filters
+/// of the repositories and by Rust alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility<'a> {
+    /// An operator: every order.
+    All,
+    /// A partner: its own orders and those naming its code.
+    OwnOrPartner {
+        account: AccountId,
+        partner_code: &'a str,
+    },
+    /// A customer (or a partner without a code): its own orders.
+    Own(AccountId),
+}
+
+impl Visibility<'_> {
+    /// Whether an order owned by `owner` and naming `partner_code` is visible.
+    pub fn allows(&self, owner: AccountId, partner_code: Option<&str>) -> bool {
+        match *self {
+            Visibility::All => true,
+            Visibility::OwnOrPartner {
+                account,
+                partner_code: code,
+            } => owner == account || partner_code == Some(code),
+            Visibility::Own(account) => owner == account,
         }
     }
 }
 
 impl Caller {
-    /// Whether the caller may change the order: whoever sees it, except an operator, who
-    /// reads every order but changes only its own.
-    pub fn can_edit(&self, order: &crate::domain::order::Order) -> bool {
-        self.can_see(order) && (self.role != Role::Operator || order.account_id == self.account_id)
+    pub fn visibility(&self) -> Visibility<'_> {
+        match (self.role, self.partner_code.as_deref()) {
+            (Role::Operator, _) => Visibility::All,
+            (Role::Partner, Some(code)) => Visibility::OwnOrPartner {
+                account: self.account_id,
+                partner_code: code,
+            },
+            _ => Visibility::Own(self.account_id),
+        }
+    }
+
+    /// Whether the caller may change what it owns or sees: everyone but an operator, who reads
+    /// every order and changes only its own.
+    pub fn may_change(&self, owner: AccountId) -> bool {
+        self.role != Role::Operator || owner == self.account_id
     }
 }
 

@@ -12,48 +12,88 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::account::AccountId;
+use crate::domain::account::{Account, AccountId, Caller};
+use crate::domain::catalog::Catalog;
+use crate::domain::documents::justificatifs::JustificatifRules;
 use crate::domain::order::holder::Holder;
 use crate::domain::order::payment::Payment;
 use crate::domain::pki::csr::CsrDetails;
+use crate::domain::shared::issue::FieldIssue;
+use submission::Submission;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrderId(pub Uuid);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The statuses of SPEC §8. `draft` and `submitted` are reached through the wizard; the
+/// others belong to the life after "Commander" (validation, issuance, acceptance) and are
+/// reached only through the transitions of [`transition`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OrderStatus {
     /// Being filled in; every step may still change.
     Draft,
     /// "Commandé": frozen, awaiting the signed form, the justificatifs and the payment.
     Submitted,
-    /// Withdrawn by its owner while a draft; kept, never erased.
+    /// Every requirement met and approved by an operator; awaiting issuance.
+    Validated,
+    /// A certificate exists; acceptance pending where the catalogue requires it.
+    Issued,
+    /// The certificate was accepted (or needed no acceptance).
+    Active,
+    /// The plan's last certificate expired.
+    Expired,
+    /// Refused by an operator, with a reason.
+    Rejected,
+    /// Withdrawn by its owner before issuance; kept, never erased.
     Cancelled,
+    /// Refused at acceptance, not accepted in time, or revoked on request.
+    Revoked,
 }
 
 impl OrderStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Draft => "draft",
-            OrderStatus::Submitted => "submitted",
-            OrderStatus::Cancelled => "cancelled",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "draft" => Some(Self::Draft),
-            "submitted" => Some(Self::Submitted),
-            "cancelled" => Some(Self::Cancelled),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What can happen to an order. Each is a method of [`Order`] that records an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum Transition {
+    /// A wizard step answered (PATCH) or the CSR generated.
     Edit,
+    /// "Commander".
     Submit,
+    /// Withdrawn by the customer (a draft; after submission, before issuance).
     Cancel,
+    /// Approved by an operator once every requirement is met.
+    Validate,
+    /// Refused by an operator.
+    Reject,
+    /// A certificate was issued or attached.
+    Issue,
+    /// The customer accepted the certificate.
+    Accept,
+    /// Revoked: refused at acceptance, not accepted in time, or on request.
+    Revoke,
+    /// The plan's last certificate expired.
+    Expire,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -63,17 +103,55 @@ pub struct TransitionError {
     pub transition: Transition,
 }
 
-/// The state machine: only a draft can be edited, submitted or cancelled.
+/// The state machine, one table: which transition leads where from which status.
 pub fn transition(
     from: OrderStatus,
     transition: Transition,
 ) -> Result<OrderStatus, TransitionError> {
+    use OrderStatus::*;
+    use Transition as T;
     match (from, transition) {
-        (OrderStatus::Draft, Transition::Edit) => Ok(OrderStatus::Draft),
-        (OrderStatus::Draft, Transition::Submit) => Ok(OrderStatus::Submitted),
-        (OrderStatus::Draft, Transition::Cancel) => Ok(OrderStatus::Cancelled),
+        (Draft, T::Edit) => Ok(Draft),
+        (Draft, T::Submit) => Ok(Submitted),
+        (Draft | Submitted | Validated, T::Cancel) => Ok(Cancelled),
+        (Submitted, T::Validate) => Ok(Validated),
+        (Submitted | Validated, T::Reject) => Ok(Rejected),
+        (Validated, T::Issue) => Ok(Issued),
+        (Issued, T::Accept) => Ok(Active),
+        (Issued | Active, T::Revoke) => Ok(Revoked),
+        (Active, T::Expire) => Ok(Expired),
         (from, transition) => Err(TransitionError { from, transition }),
     }
+}
+
+/// What happened to an order, recorded in the same transaction as the change and delivered
+/// afterwards by the event outbox (e-mail, and later webhooks and the events feed).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::EnumIter,
+)]
+pub enum OrderEventType {
+    #[strum(serialize = "order.created")]
+    Created,
+    #[strum(serialize = "order.submitted")]
+    Submitted,
+    #[strum(serialize = "order.cancelled")]
+    Cancelled,
+}
+
+impl OrderEventType {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
+}
+
+/// One event of an order, not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEvent {
+    pub kind: OrderEventType,
+    pub at: DateTime<Utc>,
 }
 
 /// The human order number, e.g. `CMD-2026-000123`, from the year and a sequence value.
@@ -245,13 +323,16 @@ pub struct CsrRecord {
     pub names: Vec<String>,
 }
 
-/// An order as the domain sees it: every step's validated answer.
+/// What an order holds: every step's validated answer, what "commander" froze, and when
+/// things happened. Read it through an [`Order`] (which derefs to it); only the order's own
+/// methods change it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Order {
+pub struct OrderData {
     pub id: OrderId,
     pub number: String,
     pub account_id: AccountId,
     pub status: OrderStatus,
+    /// The version it was read at; the repository bumps it when it saves a change.
     pub version: i32,
     pub authority: Option<String>,
     pub partner: Option<PartnerChoice>,
@@ -265,27 +346,61 @@ pub struct Order {
     pub holder: Option<Holder>,
     pub payment: Option<Payment>,
     pub terms: Option<TermsAcceptance>,
-    /// What "commander" froze: price, catalogue entry, documents.
-    pub submitted: Option<serde_json::Value>,
+    /// What "commander" froze: price, catalogue entry, documents, the form's data.
+    pub submission: Option<Submission>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
+/// The order aggregate: its data, the status it was loaded in (the repository's UPDATE
+/// filters on it, and on the version), and the events its changes recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    data: OrderData,
+    loaded_status: OrderStatus,
+    events: Vec<OrderEvent>,
+}
+
+impl std::ops::Deref for Order {
+    type Target = OrderData;
+    fn deref(&self) -> &OrderData {
+        &self.data
+    }
+}
+
+/// Why an order refused a change.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChangeError {
+    /// The status does not allow it (e.g. editing a submitted order).
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The change breaks rules: every problem, each with its field.
+    #[error("{} field problem(s)", .0.len())]
+    Invalid(Vec<FieldIssue>),
+}
+
 impl Order {
-    /// A fresh draft with no step answered (what `POST /orders` stores), for tests.
-    #[cfg(test)]
-    pub fn test_draft(now: DateTime<Utc>) -> Order {
-        Order {
-            id: OrderId(Uuid::nil()),
-            number: order_number(now, 1),
-            account_id: AccountId(Uuid::nil()),
+    /// A new draft with no step answered, except the partner code of a partner's own order
+    /// (fixed). Records `order.created`.
+    pub fn create(
+        id: OrderId,
+        number: String,
+        account_id: AccountId,
+        fixed_partner_code: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Order {
+        let partner_fixed = fixed_partner_code.is_some();
+        let data = OrderData {
+            id,
+            number,
+            account_id,
             status: OrderStatus::Draft,
             version: 1,
             authority: None,
-            partner: None,
-            partner_fixed: false,
+            partner: fixed_partner_code.map(|code| PartnerChoice::Partner { code }),
+            partner_fixed,
             duration_months: None,
             generation_method: None,
             csr: None,
@@ -294,14 +409,130 @@ impl Order {
             holder: None,
             payment: None,
             terms: None,
-            submitted: None,
+            submission: None,
             created_at: now,
             updated_at: now,
             submitted_at: None,
             cancelled_at: None,
+        };
+        let mut order = Order::restore(data);
+        order.record(OrderEventType::Created, now);
+        order
+    }
+
+    /// An order as the repository read it back (no pending events).
+    pub fn restore(data: OrderData) -> Order {
+        Order {
+            loaded_status: data.status,
+            data,
+            events: Vec::new(),
         }
     }
 
+    /// A fresh draft with no step answered, for tests.
+    #[cfg(test)]
+    pub fn test_draft(now: DateTime<Utc>) -> Order {
+        let mut o = Order::create(
+            OrderId(Uuid::nil()),
+            order_number(now, 1),
+            AccountId(Uuid::nil()),
+            None,
+            now,
+        );
+        o.events.clear();
+        o
+    }
+
+    /// The status the order had when it was read: the repository saves only if it still has it.
+    pub fn loaded_status(&self) -> OrderStatus {
+        self.loaded_status
+    }
+
+    /// The events recorded since the order was read, to store with it.
+    pub fn take_events(&mut self) -> Vec<OrderEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    fn record(&mut self, kind: OrderEventType, at: DateTime<Utc>) {
+        self.events.push(OrderEvent { kind, at });
+    }
+
+    /// Checks that `t` is allowed now and returns the status it leads to.
+    pub fn can(&self, t: Transition) -> Result<OrderStatus, TransitionError> {
+        transition(self.data.status, t)
+    }
+
+    fn apply_transition(
+        &mut self,
+        t: Transition,
+        now: DateTime<Utc>,
+    ) -> Result<(), TransitionError> {
+        self.data.status = self.can(t)?;
+        self.data.updated_at = now;
+        Ok(())
+    }
+
+    /// Answers steps of the wizard (a PATCH): every carried field is validated, all problems
+    /// at once; on any problem nothing changes.
+    pub fn apply_changes(
+        &mut self,
+        changes: wizard::Changes,
+        ctx: &wizard::Context<'_>,
+    ) -> Result<(), ChangeError> {
+        self.can(Transition::Edit)?;
+        let next = wizard::apply(&self.data, changes, ctx).map_err(ChangeError::Invalid)?;
+        self.data = next;
+        self.data.updated_at = ctx.now;
+        Ok(())
+    }
+
+    /// Case 2: stores the CSR generated for the order's names.
+    pub fn attach_generated_csr(
+        &mut self,
+        record: CsrRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), TransitionError> {
+        self.can(Transition::Edit)?;
+        self.data.csr = Some(record);
+        self.data.updated_at = now;
+        Ok(())
+    }
+
+    /// "Commander": freezes the order (price, catalogue entry, documents, the form's data)
+    /// and records `order.submitted`; refuses with every missing or invalid step.
+    pub fn submit(
+        &mut self,
+        account: &Account,
+        catalog: &Catalog,
+        rules: &JustificatifRules,
+        now: DateTime<Utc>,
+    ) -> Result<(), ChangeError> {
+        self.can(Transition::Submit)?;
+        let frozen = submission::freeze(&self.data, account, catalog, rules, now)
+            .map_err(ChangeError::Invalid)?;
+        self.apply_transition(Transition::Submit, now)?;
+        self.data.submission = Some(frozen);
+        self.data.submitted_at = Some(now);
+        self.record(OrderEventType::Submitted, now);
+        Ok(())
+    }
+
+    /// Withdraws a draft (`DELETE /orders/{id}`): it becomes `cancelled`, nothing is erased.
+    pub fn cancel_draft(&mut self, now: DateTime<Utc>) -> Result<(), TransitionError> {
+        if self.data.status != OrderStatus::Draft {
+            return Err(TransitionError {
+                from: self.data.status,
+                transition: Transition::Cancel,
+            });
+        }
+        self.apply_transition(Transition::Cancel, now)?;
+        self.data.cancelled_at = Some(now);
+        self.record(OrderEventType::Cancelled, now);
+        Ok(())
+    }
+}
+
+impl OrderData {
     /// The steps still unanswered, in wizard order.
     pub fn missing(&self) -> Vec<Step> {
         let mut missing = Vec::new();
@@ -351,6 +582,19 @@ impl Order {
         self.csr.as_ref().is_some_and(|c| c.origin == origin)
     }
 
+    /// Whether the caller may see the order (and act on it, within its role).
+    pub fn visible_to(&self, caller: &Caller) -> bool {
+        caller
+            .visibility()
+            .allows(self.account_id, self.partner_code())
+    }
+
+    /// Whether the caller may change the order: whoever sees it, except an operator, who
+    /// reads every order but changes only its own.
+    pub fn editable_by(&self, caller: &Caller) -> bool {
+        self.visible_to(caller) && caller.may_change(self.account_id)
+    }
+
     /// The partner code the order carries, if any.
     pub fn partner_code(&self) -> Option<&str> {
         match &self.partner {
@@ -381,10 +625,11 @@ mod tests {
         assert_eq!(transition(Draft, Transition::Submit), Ok(Submitted));
         assert_eq!(transition(Draft, Transition::Cancel), Ok(Cancelled));
         for from in [Submitted, Cancelled] {
-            for t in [Transition::Edit, Transition::Submit, Transition::Cancel] {
+            for t in [Transition::Edit, Transition::Submit] {
                 assert!(transition(from, t).is_err(), "{from:?} {t:?}");
             }
         }
+        assert!(transition(Cancelled, Transition::Cancel).is_err());
     }
 
     #[test]
@@ -408,7 +653,7 @@ mod tests {
     #[test]
     fn case_two_misses_the_fqdn_then_the_generated_csr() {
         let mut o = draft();
-        o.generation_method = Some(GenerationMethod::Generate);
+        o.data.generation_method = Some(GenerationMethod::Generate);
         assert!(o.missing().starts_with(&[
             Step::Authority,
             Step::Partner,
@@ -416,7 +661,7 @@ mod tests {
             Step::Fqdn,
             Step::Csr
         ]));
-        o.fqdn = Some("www.certigna.fr".into());
+        o.data.fqdn = Some("www.certigna.fr".into());
         assert!(o.missing().contains(&Step::Csr));
         assert!(!o.missing().contains(&Step::Fqdn));
         // a pasted CSR does not answer case 2
@@ -426,13 +671,13 @@ mod tests {
             "signature_algorithm": "ecdsa-with-SHA256", "public_key_sha256": "00", "pem": ""
         }))
         .unwrap();
-        o.csr = Some(CsrRecord {
+        o.data.csr = Some(CsrRecord {
             origin: CsrOrigin::Pasted,
             details,
             names: vec!["www.certigna.fr".into()],
         });
         assert!(o.missing().contains(&Step::Csr));
-        o.csr.as_mut().unwrap().origin = CsrOrigin::Generated;
+        o.data.csr.as_mut().unwrap().origin = CsrOrigin::Generated;
         assert!(!o.missing().contains(&Step::Csr));
     }
 }

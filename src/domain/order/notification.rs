@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::order::OrderEventType;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationStatus {
     /// Queued, or waiting for its next attempt after a temporary failure.
@@ -46,6 +48,12 @@ pub struct Notification {
     /// The last failure, as recorded by the worker (an SMTP reply or a connection error;
     /// never credentials). For operators: the API shows only its kind.
     pub last_error: Option<String>,
+}
+
+/// Whether the customer gets an e-mail for this event (today: the order e-mail with the PDF
+/// form, after "Commander").
+pub fn mailed(kind: OrderEventType) -> bool {
+    matches!(kind, OrderEventType::Submitted)
 }
 
 /// How long to wait before the next attempt after `failures` failed ones (1 for the first):

@@ -14,7 +14,7 @@ use crate::domain::order::formulaire::{
 };
 use crate::domain::order::holder::{HolderParty, Organization};
 use crate::domain::order::wizard::assess;
-use crate::domain::order::{transition, Order, Transition};
+use crate::domain::order::OrderData;
 use crate::domain::shared::issue::FieldIssue;
 
 /// Everything `commander` froze, stored with the order.
@@ -31,15 +31,15 @@ pub struct Submission {
     pub formulaire: FormulaireData,
 }
 
-/// Submits a draft: refuses with every missing or invalid step, or returns the submitted
-/// order (version + 1) and what it froze.
-pub fn submit(
-    order: &Order,
+/// What "commander" freezes for a draft, or every missing or invalid step. The order's own
+/// [`submit`](crate::domain::order::Order::submit) calls it and makes the transition.
+pub(crate) fn freeze(
+    order: &OrderData,
     account: &Account,
     catalog: &Catalog,
     rules: &JustificatifRules,
     now: DateTime<Utc>,
-) -> Result<(Order, Submission), Vec<FieldIssue>> {
+) -> Result<Submission, Vec<FieldIssue>> {
     let assessment = assess(order, catalog, now.date_naive());
     if !assessment.ready() {
         return Err(assessment.blocking_issues());
@@ -68,7 +68,6 @@ pub fn submit(
     ) else {
         return Err(incomplete());
     };
-    let status = transition(order.status, Transition::Submit).map_err(|_| incomplete())?;
 
     let facts = JustificatifFacts {
         organization_kind: account.organization.kind,
@@ -165,13 +164,7 @@ pub fn submit(
         documents,
         formulaire,
     };
-    let mut next = order.clone();
-    next.status = status;
-    next.version += 1;
-    next.submitted_at = Some(now);
-    next.updated_at = now;
-    next.submitted = Some(serde_json::to_value(&submission).map_err(|_| incomplete())?);
-    Ok((next, submission))
+    Ok(submission)
 }
 
 /// An IDN as the customer wrote it, with its A-label: `www.société.fr (www.xn--socit-esab.fr)`.
@@ -183,7 +176,7 @@ fn readable_domain(ascii: &str) -> String {
     }
 }
 
-fn plan_months(order: &Order) -> u32 {
+fn plan_months(order: &OrderData) -> u32 {
     order
         .duration_months
         .and_then(|m| u32::try_from(m).ok())

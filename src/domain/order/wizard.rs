@@ -14,7 +14,7 @@ use crate::domain::catalog::{self, certificate_plan, Authority, Catalog, Certifi
 use crate::domain::order::holder::{validate_holder, HolderInput, HolderParty};
 use crate::domain::order::payment::{validate_payment, PaymentInput, PaymentMethod};
 use crate::domain::order::{
-    CsrOrigin, CsrRecord, GenerationMethod, Order, PartnerChoice, Step, TermsAcceptance,
+    CsrOrigin, CsrRecord, GenerationMethod, OrderData, PartnerChoice, Step, TermsAcceptance,
 };
 use crate::domain::pki::csr::decode_csr;
 use crate::domain::pki::fqdn::{check_domain_list, Fqdn, ListRules, NameRules};
@@ -150,7 +150,11 @@ fn name_rules(authority: Option<&Authority>) -> NameRules {
 
 /// Applies a PATCH to a draft: validates every carried field (all problems at once) and
 /// returns the new order (version + 1), or the problems and no change at all.
-pub fn apply(order: &Order, changes: Changes, ctx: &Context<'_>) -> Result<Order, Vec<FieldIssue>> {
+pub(crate) fn apply(
+    order: &OrderData,
+    changes: Changes,
+    ctx: &Context<'_>,
+) -> Result<OrderData, Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let mut next = order.clone();
 
@@ -395,8 +399,6 @@ pub fn apply(order: &Order, changes: Changes, ctx: &Context<'_>) -> Result<Order
     if !issues.is_empty() {
         return Err(issues);
     }
-    next.version += 1;
-    next.updated_at = ctx.now;
     Ok(next)
 }
 
@@ -472,7 +474,7 @@ impl Assessment {
 }
 
 /// Assesses an order. `today` dates the certificate plan of a draft.
-pub fn assess(order: &Order, catalog: &Catalog, today: NaiveDate) -> Assessment {
+pub fn assess(order: &OrderData, catalog: &Catalog, today: NaiveDate) -> Assessment {
     let mut problems = Vec::new();
     let authority = match order.authority.as_deref() {
         None => None,
@@ -557,7 +559,7 @@ pub fn assess(order: &Order, catalog: &Catalog, today: NaiveDate) -> Assessment 
 /// The effective domain list and its problems: the primary name (the FQDN in case 2, the
 /// CSR's first name in case 1), the CSR's other names, then the extra subdomains.
 fn domain_list(
-    order: &Order,
+    order: &OrderData,
     authority: Option<&Authority>,
     problems: &mut Vec<FieldIssue>,
 ) -> Vec<String> {
@@ -631,7 +633,7 @@ fn domain_list(
 
 /// Case 2: the CSR's subject — the FQDN as CN, and the holder's organization (the
 /// account's own when the holder is "self").
-pub fn csr_subject(order: &Order, account: &Account) -> CsrSubject {
+pub fn csr_subject(order: &OrderData, account: &Account) -> CsrSubject {
     let fqdn = order.fqdn.as_deref().unwrap_or_default();
     let (organization, locality, country) = match order.holder.as_ref().map(|h| &h.party) {
         Some(HolderParty::OtherOrganization(org)) => (
@@ -655,7 +657,7 @@ pub fn csr_subject(order: &Order, account: &Account) -> CsrSubject {
 }
 
 /// Case 2: what stops key and CSR generation now (method, FQDN, name problems), if anything.
-pub fn generation_blockers(order: &Order, assessment: &Assessment) -> Vec<FieldIssue> {
+pub fn generation_blockers(order: &OrderData, assessment: &Assessment) -> Vec<FieldIssue> {
     let (names, problems) = (&assessment.domains, &assessment.problems);
     let mut issues = Vec::new();
     if order.generation_method != Some(GenerationMethod::Generate) {
@@ -697,6 +699,7 @@ pub fn generation_blockers(order: &Order, assessment: &Assessment) -> Vec<FieldI
 mod tests {
     use super::*;
     use crate::domain::account::{AccountId, Role};
+    use crate::domain::order::{ChangeError, Order};
     use chrono::TimeZone;
     use uuid::Uuid;
 
@@ -717,6 +720,7 @@ mod tests {
     }
 
     fn apply_to(order: &Order, changes: Changes) -> Result<Order, Vec<FieldIssue>> {
+        let mut next = order.clone();
         let catalog = Catalog::bundled();
         let caller = caller();
         let ctx = Context {
@@ -726,7 +730,11 @@ mod tests {
             client_address: None,
             partner_exists: true,
         };
-        apply(order, changes, &ctx)
+        match next.apply_changes(changes, &ctx) {
+            Ok(()) => Ok(next),
+            Err(ChangeError::Invalid(issues)) => Err(issues),
+            Err(other) => panic!("{other}"),
+        }
     }
 
     fn codes(issues: &[FieldIssue]) -> Vec<(&str, &str)> {
@@ -739,8 +747,8 @@ mod tests {
     #[test]
     fn a_duration_the_new_authority_does_not_offer_is_reported_not_dropped() {
         let mut o = draft();
-        o.authority = Some("certigna-ssl".into());
-        o.duration_months = Some(48);
+        o.data.authority = Some("certigna-ssl".into());
+        o.data.duration_months = Some(48);
         let a = assess(&o, &Catalog::bundled(), now().date_naive());
         assert_eq!(
             codes(&a.problems),
@@ -753,8 +761,8 @@ mod tests {
     #[test]
     fn changing_the_authority_succeeds_even_when_another_step_stops_fitting() {
         let mut o = draft();
-        o.authority = Some("certigna-ssl".into());
-        o.payment = Some(
+        o.data.authority = Some("certigna-ssl".into());
+        o.data.payment = Some(
             validate_payment(
                 &PaymentInput {
                     method: Some("card".into()),
@@ -778,7 +786,8 @@ mod tests {
             codes(&a.problems),
             [("/payment/method", "payment_method_not_allowed")]
         );
-        assert_eq!(next.version, 2);
+        // the version is the repository's to bump, in the UPDATE that saves the change
+        assert_eq!(next.version, o.version);
     }
 
     #[test]
@@ -807,11 +816,11 @@ mod tests {
     #[test]
     fn the_price_counts_each_extra_name_per_year_with_vat() {
         let mut o = draft();
-        o.authority = Some("certigna-ssl".into());
-        o.duration_months = Some(24);
-        o.generation_method = Some(GenerationMethod::Generate);
-        o.fqdn = Some("www.certigna.fr".into());
-        o.additional_domains = vec![
+        o.data.authority = Some("certigna-ssl".into());
+        o.data.duration_months = Some(24);
+        o.data.generation_method = Some(GenerationMethod::Generate);
+        o.data.fqdn = Some("www.certigna.fr".into());
+        o.data.additional_domains = vec![
             "certigna.fr".into(),
             "shop.certigna.fr".into(),
             "WWW.certigna.fr.".into(),
@@ -833,9 +842,9 @@ mod tests {
     #[test]
     fn extra_names_outside_the_registrable_domain_or_over_the_limit_point_at_their_index() {
         let mut o = draft();
-        o.authority = Some("certigna-ssl".into());
-        o.generation_method = Some(GenerationMethod::Generate);
-        o.fqdn = Some("www.certigna.fr".into());
+        o.data.authority = Some("certigna-ssl".into());
+        o.data.generation_method = Some(GenerationMethod::Generate);
+        o.data.fqdn = Some("www.certigna.fr".into());
         let err = apply_to(
             &o,
             Changes {
@@ -863,7 +872,7 @@ mod tests {
     #[test]
     fn an_incomplete_fqdn_gets_the_seed_message() {
         let mut o = draft();
-        o.generation_method = Some(GenerationMethod::Generate);
+        o.data.generation_method = Some(GenerationMethod::Generate);
         let err = apply_to(
             &o,
             Changes {
@@ -881,7 +890,7 @@ mod tests {
     #[test]
     fn a_wildcard_is_refused_once_an_authority_without_wildcards_is_chosen() {
         let mut o = draft();
-        o.generation_method = Some(GenerationMethod::Generate);
+        o.data.generation_method = Some(GenerationMethod::Generate);
         let o = apply_to(
             &o,
             Changes {
@@ -917,8 +926,8 @@ mod tests {
     #[test]
     fn new_names_discard_a_generated_csr() {
         let mut o = draft();
-        o.generation_method = Some(GenerationMethod::Generate);
-        o.fqdn = Some("www.certigna.fr".into());
+        o.data.generation_method = Some(GenerationMethod::Generate);
+        o.data.fqdn = Some("www.certigna.fr".into());
         let record = verify_csr(
             include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
@@ -931,7 +940,7 @@ mod tests {
             },
         )
         .unwrap();
-        o.csr = Some(record);
+        o.data.csr = Some(record);
         let next = apply_to(
             &o,
             Changes {
@@ -956,8 +965,8 @@ mod tests {
             ]
         );
         let mut o = o;
-        o.generation_method = Some(GenerationMethod::Generate);
-        o.fqdn = Some("www.certigna.fr".into());
+        o.data.generation_method = Some(GenerationMethod::Generate);
+        o.data.fqdn = Some("www.certigna.fr".into());
         assert!(
             generation_blockers(&o, &assess(&o, &Catalog::bundled(), now().date_naive()))
                 .is_empty()
@@ -993,10 +1002,10 @@ mod tests {
     #[test]
     fn a_fixed_partner_cannot_be_changed() {
         let mut o = draft();
-        o.partner = Some(PartnerChoice::Partner {
+        o.data.partner = Some(PartnerChoice::Partner {
             code: "PART-DEMO".into(),
         });
-        o.partner_fixed = true;
+        o.data.partner_fixed = true;
         let err = apply_to(
             &o,
             Changes {

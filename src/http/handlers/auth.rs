@@ -71,6 +71,7 @@ pub async fn create_token(
     let lockout = state.settings.login_lockout;
     let name = username.clone();
     let outcome = state
+        .app
         .db
         .run(
             move |conn| -> Result<Result<_, chrono::DateTime<Utc>>, ApiError> {
@@ -100,7 +101,11 @@ pub async fn create_token(
     match (account, ok) {
         (Some(account), true) => {
             let name = username.clone();
-            state.db.run(move |conn| login::clear(conn, &name)).await?;
+            state
+                .app
+                .db
+                .run(move |conn| login::clear(conn, &name))
+                .await?;
             let (access_token, expires_in) = state.keys.issue(&account, now)?;
             tracing::info!(account = %account.id.0, role = account.role.as_str(), "signed in");
             Ok(web::Json(TokenResponse {
@@ -112,6 +117,7 @@ pub async fn create_token(
         }
         _ => {
             state
+                .app
                 .db
                 .run(move |conn| login::record_failure(conn, &username, now, max_failures, lockout))
                 .await?;

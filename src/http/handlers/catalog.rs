@@ -185,7 +185,7 @@ impl CatalogResponse {
 #[get("/catalog")]
 pub async fn get_catalog(state: web::Data<AppState>) -> web::Json<CatalogResponse> {
     web::Json(CatalogResponse::build(
-        &state.catalog,
+        &state.app.catalog,
         Utc::now().date_naive(),
     ))
 }

@@ -84,7 +84,7 @@ fn authority_of<'a>(
     pointer: &str,
 ) -> Result<Option<&'a Authority>, ApiError> {
     id.map(|id| {
-        find_authority(&state.catalog, id.trim(), pointer)
+        find_authority(&state.app.catalog, id.trim(), pointer)
             .map_err(|e| ApiError::Validation(vec![e]))
     })
     .transpose()

@@ -5,13 +5,12 @@ use actix_web::body::BoxBody;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{get, web, HttpRequest, HttpResponse, Responder};
 
-use crate::domain::order::OrderStatus;
+use crate::app;
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::order_id;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::AppState;
-use crate::persistence::orders;
-use crate::render::formulaire::{render_pdf, FormulaireData};
+use crate::render::formulaire::render_pdf;
 use crate::render::mail::pdf_file_name;
 
 /// A PDF document, sent as a download (`Content-Disposition: attachment`).
@@ -65,20 +64,8 @@ pub async fn get_formulaire_pdf(
     path: web::Path<String>,
 ) -> Result<PdfFile, ApiError> {
     let id = order_id(&path)?;
-    let caller = caller.0;
-    let order = state
-        .db
-        .run(move |conn| orders::find_visible(conn, id, &caller))
-        .await
-        .map_err(ApiError::from)?;
-    let submitted = match (order.status, order.submitted) {
-        (OrderStatus::Submitted, Some(submitted)) => submitted,
-        (status, _) => return Err(not_submitted(status)),
-    };
-    let data = FormulaireData::from_submitted(&submitted).map_err(|e| {
-        tracing::error!(order = %order.id.0, error = %e, "submitted order without readable form data");
-        ApiError::Internal
-    })?;
+    let data = app::orders::formulaire(&state.app, caller.0, id).await?;
+    let number = data.order_number.clone();
     let file_name = pdf_file_name(&data.order_number);
     // Rendering takes a few milliseconds of CPU: off the request thread.
     let bytes = actix_web::rt::task::spawn_blocking(move || render_pdf(&data))
@@ -88,23 +75,11 @@ pub async fn get_formulaire_pdf(
             ApiError::Internal
         })?
         .map_err(|e| {
-            tracing::error!(order = %order.id.0, error = %e, "PDF rendering failed");
+            tracing::error!(order = %number, error = %e, "PDF rendering failed");
             ApiError::Internal
         })?;
     Ok(PdfFile {
         file_name,
         bytes: PdfBytes(bytes),
     })
-}
-
-fn not_submitted(status: OrderStatus) -> ApiError {
-    let (fr, en) = match status {
-        OrderStatus::Cancelled => ("annulée", "cancelled"),
-        _ => ("encore un brouillon", "still a draft"),
-    };
-    ApiError::conflict(
-        "order_not_submitted",
-        format!("La commande est {fr} : son formulaire n'existe qu'une fois la commande passée."),
-        format!("The order is {en}: its form exists only once the order is submitted."),
-    )
 }

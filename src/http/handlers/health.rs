@@ -31,7 +31,7 @@ pub async fn live() -> web::Json<HealthResponse> {
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthResponse>, ApiError> {
     state
-        .db
+        .app
         .ping()
         .await
         .map_err(|_| ApiError::Unavailable { retry_after: 2 })?;

@@ -3,21 +3,19 @@
 use actix_web::body::BoxBody;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse, Responder};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::order::wizard::{assess, csr_subject, generation_blockers, verify_csr};
-use crate::domain::order::{CsrOrigin, OrderStatus};
-use crate::domain::pki::fqdn::NameRules;
+use crate::app;
+use crate::domain::order::wizard::verify_csr;
+use crate::domain::order::CsrOrigin;
 use crate::domain::pki::keygen::{generate_csr as generate, openssl_instructions, KeyType};
 use crate::http::auth::Authenticated;
-use crate::http::handlers::orders::{check_can_edit, not_a_draft, order_id};
+use crate::http::handlers::orders::order_id;
 use crate::http::json::{parse_optional_json, RawBody};
 use crate::http::problem::{ApiError, Problem};
-use crate::http::views::OrderResponse;
+use crate::http::views::{etag, OrderResponse};
 use crate::http::{AcceptLanguage, AppState};
-use crate::persistence::{accounts, orders};
 
 /// A key type: `ecdsa-p256` (default), `ecdsa-p384`, `rsa-2048`, `rsa-3072`, `rsa-4096`.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
@@ -94,8 +92,9 @@ pub struct GenerateCsrResponse {
     pub order: OrderResponse,
 }
 
-/// The answer, with `Cache-Control: no-store`: it may carry a private key.
-pub struct NoStore(GenerateCsrResponse);
+/// The answer, with `Cache-Control: no-store` (it may carry a private key) and the order's
+/// ETag.
+pub struct NoStore(GenerateCsrResponse, i32);
 
 impl Responder for NoStore {
     type Body = BoxBody;
@@ -103,6 +102,7 @@ impl Responder for NoStore {
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))
+            .insert_header((header::ETAG, etag(self.1)))
             .json(self.0)
     }
 }
@@ -122,7 +122,7 @@ impl Responder for NoStore {
     request_body(content = Option<GenerateCsrRequest>, description = "Optional"),
     responses(
         (status = 200, description = "Generated (or, with generation off, the OpenSSL recipe)", body = GenerateCsrResponse,
-            headers(("Cache-Control" = String, description = "no-store"))),
+            headers(("Cache-Control" = String, description = "no-store"), ("ETag" = String, description = "The order's version"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An operator may read, not change, another account's order", body = Problem, content_type = "application/problem+json"),
@@ -145,45 +145,32 @@ pub async fn generate_csr(
     let request: GenerateCsrRequest = parse_optional_json(&body.0)?.unwrap_or_default();
     let key_type_view = request.key_type.unwrap_or_default();
     let key_type = KeyType::from(key_type_view);
-    let c = caller.clone();
-    let (order, account) = state
-        .db
-        .run(move |conn| -> Result<_, ApiError> {
-            let order = orders::find_visible(conn, id, &c)?;
-            let account = accounts::find_by_id(conn, order.account_id)?;
-            Ok((order, account))
-        })
-        .await?;
-    check_can_edit(&caller, &order)?;
-    if order.status != OrderStatus::Draft {
-        return Err(not_a_draft(order.status));
-    }
-    let assessment = assess(&order, &state.catalog, Utc::now().date_naive());
-    let blockers = generation_blockers(&order, &assessment);
-    if !blockers.is_empty() {
-        return Err(ApiError::Validation(blockers));
-    }
-    let names = assessment.domains.clone();
-    let subject = csr_subject(&order, &account);
+    let generation = app::orders::prepare_generation(&state.app, caller.clone(), id).await?;
+    let subject = generation.subject.clone();
+    let names = generation.names.clone();
+    let order = &generation.order;
 
     if !state.settings.server_keygen {
         let recipe = openssl_instructions(key_type, &subject, &names);
-        return Ok(NoStore(GenerateCsrResponse {
-            mode: "openssl".into(),
-            key_type: key_type_view,
-            csr_pem: None,
-            private_key_pem: None,
-            private_key_encrypted: false,
-            public_key_sha256: None,
-            openssl: Some(OpenSslRecipe {
-                config_file: recipe.config_file,
-                config: recipe.config,
-                command: recipe.command,
-                key_file: recipe.key_file,
-                csr_file: recipe.csr_file,
-            }),
-            order: OrderResponse::build(&order, &state, lang.0),
-        }));
+        return Ok(NoStore(
+            GenerateCsrResponse {
+                mode: "openssl".into(),
+                key_type: key_type_view,
+                csr_pem: None,
+                private_key_pem: None,
+                private_key_encrypted: false,
+                public_key_sha256: None,
+                openssl: Some(OpenSslRecipe {
+                    config_file: recipe.config_file,
+                    config: recipe.config,
+                    command: recipe.command,
+                    key_file: recipe.key_file,
+                    csr_file: recipe.csr_file,
+                }),
+                order: OrderResponse::build(order, None, &state, lang.0),
+            },
+            order.version,
+        ));
     }
 
     let passphrase = request.passphrase;
@@ -201,50 +188,29 @@ pub async fn generate_csr(
                 "/fqdn"
             })])
         })?;
-    let wildcard_allowed = order
-        .authority
-        .as_deref()
-        .and_then(|a| state.catalog.authority(a))
-        .is_none_or(|a| a.wildcard_allowed);
-    let record = verify_csr(&generated.csr_pem, CsrOrigin::Generated, "/csr_pem", NameRules { wildcard_allowed })
-        .map_err(|e| {
-            tracing::error!(issues = ?e.iter().map(|i| &i.code).collect::<Vec<_>>(), "a generated CSR failed verification");
-            ApiError::Internal
-        })?;
-
-    let st = state.clone();
-    let c = caller.clone();
-    let version_read = order.version;
-    let saved = state
-        .db
-        .transaction(move |conn| -> Result<_, ApiError> {
-            let mut current = orders::lock_visible(conn, id, &c)?;
-            if current.status != OrderStatus::Draft {
-                return Err(not_a_draft(current.status));
-            }
-            let now_names = assess(&current, &st.catalog, Utc::now().date_naive()).domains;
-            if current.version != version_read && now_names != names {
-                return Err(ApiError::conflict(
-                    "order_changed",
-                    "Les noms de la commande ont changé pendant la génération : relancez-la.",
-                    "The order's names changed during generation: run it again.",
-                ));
-            }
-            current.csr = Some(record);
-            current.version += 1;
-            current.updated_at = Utc::now();
-            Ok(orders::save(conn, &current)?)
-        })
-        .await?;
+    let record = verify_csr(
+        &generated.csr_pem,
+        CsrOrigin::Generated,
+        "/csr_pem",
+        generation.name_rules,
+    )
+    .map_err(|e| {
+        tracing::error!(issues = ?e.iter().map(|i| &i.code).collect::<Vec<_>>(), "a generated CSR failed verification");
+        ApiError::Internal
+    })?;
+    let saved = app::orders::attach_generated_csr(&state.app, caller, &generation, record).await?;
     tracing::info!(order = %saved.id.0, key_type = key_type.as_str(), "key pair and CSR generated");
-    Ok(NoStore(GenerateCsrResponse {
-        mode: "generated".into(),
-        key_type: key_type_view,
-        csr_pem: Some(generated.csr_pem.clone()),
-        private_key_pem: Some(generated.private_key_pem.to_string()),
-        private_key_encrypted: encrypted,
-        public_key_sha256: Some(generated.public_key_sha256.clone()),
-        openssl: None,
-        order: OrderResponse::build(&saved, &state, lang.0),
-    }))
+    Ok(NoStore(
+        GenerateCsrResponse {
+            mode: "generated".into(),
+            key_type: key_type_view,
+            csr_pem: Some(generated.csr_pem.clone()),
+            private_key_pem: Some(generated.private_key_pem.to_string()),
+            private_key_encrypted: encrypted,
+            public_key_sha256: Some(generated.public_key_sha256.clone()),
+            openssl: None,
+            order: OrderResponse::build(&saved, None, &state, lang.0),
+        },
+        saved.version,
+    ))
 }

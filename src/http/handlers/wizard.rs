@@ -1,22 +1,16 @@
 //! The wizard's steps (`PATCH /orders/{id}`) and "Commander" (`POST /orders/{id}/commander`).
 
-use actix_web::http::header;
 use actix_web::{patch, post, web, HttpRequest};
-use chrono::Utc;
 
-use crate::domain::order::submission::submit;
-use crate::domain::order::OrderStatus;
+use crate::app;
 use crate::http::auth::Authenticated;
-use crate::http::handlers::orders::{
-    apply_changes, check_can_edit, lock_for_change, not_a_draft, order_id,
-};
-use crate::http::idempotency::{self, IdempotencyKey};
+use crate::http::handlers::orders::order_id;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::{RawBody, ValidJson};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::steps::OrderPatch;
 use crate::http::views::{if_match, OrderReply, OrderResponse};
 use crate::http::{AcceptLanguage, AppState};
-use crate::persistence::{accounts, orders, outbox};
 
 /// Answer steps of the wizard.
 ///
@@ -58,19 +52,12 @@ pub async fn patch_order(
     body: ValidJson<OrderPatch>,
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
-    let caller = caller.0;
-    let expected = if_match(req.headers().get(header::IF_MATCH))?;
+    let expected = if_match(&req);
     let changes = body.0.into_changes();
     let client_address = req.peer_addr().map(|a| a.ip().to_string());
-    let st = state.clone();
-    let order = state
-        .db
-        .transaction(move |conn| -> Result<_, ApiError> {
-            let order = lock_for_change(conn, id, &caller, expected.as_ref())?;
-            apply_changes(conn, &order, changes, &caller, &st, client_address)
-        })
-        .await?;
-    Ok(OrderReply::ok(OrderResponse::build(&order, &state, lang.0)))
+    let order =
+        app::orders::patch(&state.app, caller.0, id, expected, changes, client_address).await?;
+    Ok(OrderReply::ok(&order, None, &state, lang.0))
 }
 
 /// "Commander": submit the order.
@@ -80,17 +67,24 @@ pub async fn patch_order(
 /// `submitted`, its price, catalogue entry and justificatifs are frozen, and the e-mail with
 /// the PDF form is queued. Called again, it submits nothing more and answers the same; with
 /// `Idempotency-Key`, a retry replays the first answer, and another key on a submitted order
-/// gets 409.
+/// gets 409 `order_already_submitted` (the order is submitted: read it with `GET`). With
+/// `If-Match`, the order is submitted only if it is still the version the customer reviewed.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The order's id"), IdempotencyKey),
+    params(
+        ("id" = Uuid, Path, description = "The order's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the order the customer reviewed (its price, names, steps): 412 if it changed since, so that a frontend submits exactly what it showed"),
+        IdempotencyKey,
+    ),
     responses(
-        (status = 200, description = "Submitted (or already submitted by this same call)", body = OrderResponse),
+        (status = 200, description = "Submitted (or already submitted by this same call)", body = OrderResponse,
+            headers(("ETag" = String, description = "The order's version"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An operator may read, not submit, another account's order", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order for this account", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Cancelled, or already submitted by another request", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: the order changed since the customer reviewed it; the current ETag is in the ETag header", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Incomplete: every missing or invalid step is listed", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -102,51 +96,12 @@ pub async fn commander_order(
     path: web::Path<String>,
     key: IdempotencyKey,
     lang: AcceptLanguage,
+    req: HttpRequest,
     body: RawBody,
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
-    let caller = caller.0;
-    let st = state.clone();
-    let lang = lang.0;
-    let reply = state
-        .db
-        .transaction(move |conn| -> Result<OrderReply, ApiError> {
-            let hash = idempotency::request_hash(&format!("commander:{}", id.0), &body.0);
-            if let Some(replayed) = idempotency::replay(conn, &caller, "commander", &key, &hash)? {
-                return Ok(replayed);
-            }
-            let order = orders::lock_visible(conn, id, &caller)?;
-            check_can_edit(&caller, &order)?;
-            let submitted = match order.status {
-                OrderStatus::Submitted if key.key.is_some() => {
-                    return Err(ApiError::conflict(
-                        "order_already_submitted",
-                        "La commande a déjà été passée par une autre requête.",
-                        "The order was already submitted by another request.",
-                    ))
-                }
-                OrderStatus::Submitted => order,
-                OrderStatus::Cancelled => return Err(not_a_draft(order.status)),
-                OrderStatus::Draft => {
-                    let account = accounts::find_by_id(conn, order.account_id)?;
-                    let (next, _) =
-                        submit(&order, &account, &st.catalog, &st.justificatifs, Utc::now())
-                            .map_err(ApiError::Incomplete)?;
-                    let saved = orders::save(conn, &next)?;
-                    // The e-mail with the form is queued in the same transaction.
-                    outbox::enqueue(conn, saved.id, &account.email)?;
-                    tracing::info!(order = %saved.id.0, number = %saved.number, "order submitted");
-                    saved
-                }
-            };
-            let notification = outbox::notification(conn, submitted.id)?;
-            let reply = OrderReply::ok(
-                OrderResponse::build(&submitted, &st, lang)
-                    .with_notification(notification.as_ref()),
-            );
-            idempotency::remember(conn, &caller, "commander", &key, &hash, &reply)?;
-            Ok(reply)
-        })
-        .await?;
-    Ok(reply)
+    let expected = if_match(&req);
+    let idem = key.with_body(&format!("commander:{}", id.0), &body.0);
+    let outcome = app::orders::commander(&state.app, caller.0, id, expected, idem).await?;
+    Ok(OrderReply::from_outcome(&outcome, &state, lang.0))
 }

@@ -1,0 +1,134 @@
+//! The use cases: what a request (or a worker) asks the service to do. Each function opens
+//! its unit of work (one database transaction through [`Db::transaction`], on the blocking
+//! pool), loads the aggregate, calls its domain methods, saves it with the version it was read
+//! at and records its events in the same transaction — then returns domain results. The HTTP
+//! layer builds its views from them, after the commit.
+//!
+//! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
+
+pub mod orders;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::catalog::Catalog;
+use crate::domain::documents::justificatifs::JustificatifRules;
+use crate::domain::order::{OrderStatus, TransitionError};
+use crate::domain::shared::issue::FieldIssue;
+use crate::persistence::{Db, DbError};
+
+/// The time, injected so that tests can run a plan's deadlines in seconds.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// What the use cases share: the database, the catalogue, the justificatifs rules, the clock.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) db: Db,
+    pub catalog: Arc<Catalog>,
+    pub justificatifs: Arc<JustificatifRules>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(db: Db, catalog: Catalog, justificatifs: JustificatifRules) -> Self {
+        App {
+            db,
+            catalog: Arc::new(catalog),
+            justificatifs: Arc::new(justificatifs),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Whether the database answers (the readiness probe).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.db.ping().await?)
+    }
+}
+
+/// Why a use case did not do what was asked. No HTTP here: `http::problem` maps each to a
+/// status and a problem+json body.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such resource, or not the caller's to see.
+    #[error("not found")]
+    NotFound,
+    /// The caller may see it, not change it (an operator and a customer's order).
+    #[error("read only")]
+    ReadOnly,
+    /// The order's status does not allow it.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The order is not submitted (its form does not exist yet, or any more).
+    #[error("the order is {0:?}, not submitted")]
+    NotSubmitted(OrderStatus),
+    /// `If-Match` named another version than the current one (or the row changed under a
+    /// save, when the current version is not known).
+    #[error("stale version (current {current_version:?})")]
+    Stale { current_version: Option<i32> },
+    /// The request breaks rules: every problem, each with its field.
+    #[error("{} field problem(s)", .0.len())]
+    Invalid(Vec<FieldIssue>),
+    /// "Commander" on an incomplete order: every missing or invalid step.
+    #[error("order incomplete")]
+    Incomplete(Vec<FieldIssue>),
+    /// "Commander" with another Idempotency-Key on an order already submitted.
+    #[error("already submitted by another request")]
+    AlreadySubmitted,
+    /// The names changed while the key pair was being generated.
+    #[error("the order's names changed meanwhile")]
+    NamesChanged,
+    /// The same Idempotency-Key came with another request.
+    #[error("idempotency key reused for another request")]
+    IdempotencyKeyReused,
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => AppError::NotFound,
+            DbError::VersionConflict => AppError::Stale {
+                current_version: None,
+            },
+            other => AppError::Db(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        DbError::from(e).into()
+    }
+}
+
+impl AppError {
+    /// The database could not be reached (worth retrying), rather than a bug.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Db(e) if e.is_unavailable())
+    }
+}
+
+/// An `Idempotency-Key` with the fingerprint of its request: a retry with the same key and
+/// request gets the first answer; another request with the key is refused.
+#[derive(Debug, Clone, Default)]
+pub struct Idempotency {
+    pub key: Option<String>,
+    pub request_hash: String,
+}
