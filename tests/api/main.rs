@@ -11,6 +11,7 @@ mod errors;
 mod formulaire;
 mod mail;
 mod orders;
+mod preconditions;
 mod schema;
 mod security;
 mod wizard;

@@ -633,6 +633,67 @@ mod tests {
     }
 
     #[test]
+    fn the_life_after_commander_follows_spec_section_8_and_nothing_else() {
+        use strum::IntoEnumIterator;
+        use OrderStatus::*;
+        let allowed: Vec<(OrderStatus, Transition, OrderStatus)> = OrderStatus::iter()
+            .flat_map(|from| Transition::iter().map(move |t| (from, t)))
+            .filter_map(|(from, t)| transition(from, t).ok().map(|to| (from, t, to)))
+            .collect();
+        use Transition as T;
+        assert_eq!(
+            allowed,
+            [
+                (Draft, T::Edit, Draft),
+                (Draft, T::Submit, Submitted),
+                (Draft, T::Cancel, Cancelled),
+                (Submitted, T::Cancel, Cancelled),
+                (Submitted, T::Validate, Validated),
+                (Submitted, T::Reject, Rejected),
+                (Validated, T::Cancel, Cancelled),
+                (Validated, T::Reject, Rejected),
+                (Validated, T::Issue, Issued),
+                (Issued, T::Accept, Active),
+                (Issued, T::Revoke, Revoked),
+                (Active, T::Revoke, Revoked),
+                (Active, T::Expire, Expired),
+            ]
+        );
+        for s in OrderStatus::iter() {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn a_new_order_records_created_and_cancelling_a_draft_records_cancelled_once() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
+        let mut o = Order::create(
+            OrderId(Uuid::nil()),
+            order_number(now, 7),
+            AccountId(Uuid::nil()),
+            Some("PART-X".into()),
+            now,
+        );
+        assert!(o.partner_fixed);
+        assert_eq!(o.partner_code(), Some("PART-X"));
+        let kinds = |o: &mut Order| {
+            o.take_events()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(&mut o), [OrderEventType::Created]);
+        o.cancel_draft(now).unwrap();
+        assert_eq!(o.status, OrderStatus::Cancelled);
+        assert_eq!(o.loaded_status(), OrderStatus::Draft);
+        assert_eq!(o.cancelled_at, Some(now));
+        assert_eq!(kinds(&mut o), [OrderEventType::Cancelled]);
+        let again = o.cancel_draft(now).unwrap_err();
+        assert_eq!(again.from, OrderStatus::Cancelled);
+        assert!(kinds(&mut o).is_empty());
+    }
+
+    #[test]
     fn a_new_draft_misses_every_step_but_fqdn_in_wizard_order() {
         let names: Vec<_> = draft().missing().iter().map(|s| s.as_str()).collect();
         assert_eq!(
