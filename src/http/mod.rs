@@ -2,6 +2,7 @@
 //! auth extractor and the problem+json error type. The only place that knows actix and utoipa.
 
 pub mod auth;
+pub mod contract;
 pub mod handlers;
 pub mod idempotency;
 pub mod json;
@@ -23,6 +24,7 @@ use crate::domain::documents::justificatifs::JustificatifRules;
 use crate::domain::shared::issue::{ErrorCode, Lang};
 use crate::persistence::Db;
 use auth::JwtKeys;
+use contract::Servers;
 use problem::ApiError;
 
 /// What every handler shares: the database, the token keys, the settings, the catalogue,
@@ -63,7 +65,8 @@ French by default, in English with `Accept-Language: en`.\n\nSign in with `POST 
 send `Authorization: Bearer <token>`.",
         license(name = "MIT")
     ),
-    modifiers(&BearerScheme, &ErrorCodes),
+    components(schemas(views::KeyAlgorithmName, views::CurveName)),
+    modifiers(&BearerScheme, &ErrorCodes, &Servers),
     tags(
         (name = "auth", description = "Sign in (seed steps 1–3)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
@@ -288,6 +291,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    // These passes need the paths and components the routes bring.
+    let mut api = api;
+    for pass in [&contract::Headers as &dyn Modify, &contract::Refinements] {
+        pass.modify(&mut api);
+    }
     api
 }
 

@@ -35,11 +35,15 @@ pub struct NameVerdictView {
     pub input: String,
     pub valid: bool,
     /// Lowercase A-label form.
+    #[schema(required = true)]
     pub normalized: Option<String>,
     /// Unicode form (IDN).
+    #[schema(required = true)]
     pub unicode: Option<String>,
     /// The registrable domain (public suffix + one label), e.g. `certigna.fr`.
+    #[schema(required = true)]
     pub registrable_domain: Option<String>,
+    #[schema(required = true)]
     pub public_suffix: Option<String>,
     pub wildcard: bool,
     /// Every rule the name breaks.
@@ -71,6 +75,7 @@ pub struct CsrDecodeResponse {
     /// True when the CSR would be accepted by an order.
     pub valid: bool,
     /// The decoded CSR, whenever it could be parsed at all.
+    #[schema(required = true)]
     pub csr: Option<CsrView>,
     /// The verdict on each name (CN, then SAN dNSNames).
     pub names: Vec<NameVerdictView>,
