@@ -13,4 +13,5 @@ mod mail;
 mod orders;
 mod schema;
 mod security;
+mod verdicts;
 mod wizard;
