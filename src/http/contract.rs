@@ -173,6 +173,12 @@ French otherwise (the default).",
                             string_header("The methods the path accepts."),
                         );
                     }
+                    if path == "/orders/{id}/formulaire.pdf" && code == 200 {
+                        headers.insert(
+                            "Cache-Control".into(),
+                            string_header("`private, no-cache`."),
+                        );
+                    }
                     if let Some((_, _, replays)) =
                         order_reply.filter(|_| (200..300).contains(&code))
                     {

@@ -57,8 +57,8 @@ pub struct Problem {
 /// `POST /orders`, `POST /csr/decode` and `POST /domains/check`. For `POST
 /// /orders/{id}/commander`, `POST /orders/{id}/generate-csr` and an order's `invalid`, it
 /// points at the order's field that answers the step, in the shape of `PATCH`'s body
-/// (`/csr_pem`, `/holder/contact/email`): the field to send again. `GET
-/// /orders/wizard` maps each step to its fields.
+/// (`/csr_pem`, `/holder/contact/email`): the field to send again. `GET /catalog`
+/// `wizard.steps[].fields` maps each step to its fields.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemField {
     #[schema(example = "/holder/contact/email")]

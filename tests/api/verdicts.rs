@@ -205,3 +205,145 @@ async fn a_generated_csr_made_stale_by_new_names_or_another_holder_is_reported_n
         .contains("O=DHIMYOTIS"));
     assert_eq!(body["order"]["ready"], true);
 }
+
+#[actix_web::test]
+async fn the_catalogue_maps_every_step_to_its_fields_with_labels_and_generation_methods() {
+    let app = TestApp::spawn().await;
+    let catalog: Value = app
+        .client
+        .get(app.url("/catalog"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let steps = catalog["wizard"]["steps"].as_array().unwrap();
+    let ids: Vec<&str> = steps.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "authority",
+            "partner",
+            "duration_months",
+            "generation_method",
+            "fqdn",
+            "csr",
+            "holder",
+            "payment",
+            "terms"
+        ]
+    );
+    let step = |id: &str| steps.iter().find(|s| s["id"] == id).unwrap();
+    assert_eq!(step("fqdn")["generation_methods"], json!(["generate"]));
+    assert_eq!(
+        step("csr")["generation_methods"],
+        json!(["csr", "generate"])
+    );
+    assert_eq!(step("csr")["pointer"], "/csr_pem");
+    let pointers: Vec<&str> = steps
+        .iter()
+        .flat_map(|s| s["fields"].as_array().unwrap())
+        .map(|f| f["pointer"].as_str().unwrap())
+        .collect();
+    assert!(steps
+        .iter()
+        .flat_map(|s| s["fields"].as_array().unwrap().iter().chain([s]))
+        .all(|f| !f["label_fr"].as_str().unwrap().is_empty()
+            && !f["label_en"].as_str().unwrap().is_empty()));
+    // Every field of PATCH's body, of another organization as holder, of its contact and of
+    // a purchase order has its entry.
+    let api = serde_json::to_value(certorder::http::openapi()).unwrap();
+    let props = |name: &str| -> Vec<String> {
+        api["components"]["schemas"][name]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let mut expected: Vec<String> = props("OrderPatch")
+        .into_iter()
+        .filter(|p| p != "terms" && p != "payment" && p != "partner")
+        .map(|p| format!("/{p}"))
+        .collect();
+    expected.extend(
+        props("HolderOtherOrganization")
+            .iter()
+            .map(|p| format!("/holder/{p}")),
+    );
+    expected.extend(
+        props("ContactRequest")
+            .iter()
+            .map(|p| format!("/holder/contact/{p}")),
+    );
+    expected.extend(
+        props("PersonRequest")
+            .iter()
+            .map(|p| format!("/holder/certificate_manager/{p}")),
+    );
+    expected.extend(
+        props("PurchaseOrderRequest")
+            .iter()
+            .map(|p| format!("/payment/purchase_order/{p}")),
+    );
+    expected.extend(["/terms/version", "/payment/method", "/partner/code"].map(String::from));
+    for pointer in expected {
+        assert!(
+            pointers.contains(&pointer.as_str()),
+            "{pointer} has no entry"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_draft_previews_the_justificatifs_that_commander_then_freezes() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let oid = app.create_order(&token).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let waiting: Value = app
+        .get(&format!("/orders/{oid}/documents"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["frozen"], false);
+    assert_eq!(
+        waiting["waiting_for"],
+        json!(["authority", "holder", "payment"])
+    );
+    fill_steps(&app, &token, &oid, "certigna-ssl-rgs").await;
+    app.patch(
+        &format!("/orders/{oid}"),
+        &token,
+        &json!({"generation_method": "csr", "csr_pem": fixture("multi_san_ok.pem")}),
+    )
+    .await;
+    let preview: Value = app
+        .get(&format!("/orders/{oid}/documents"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["waiting_for"], json!([]));
+    assert!(!preview["documents"].as_array().unwrap().is_empty());
+    let submitted: Value = app
+        .post(&format!("/orders/{oid}/commander"), &token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(submitted["status"], "submitted", "{submitted}");
+    assert_eq!(preview["documents"], submitted["documents"]);
+    let frozen: Value = app
+        .get(&format!("/orders/{oid}/documents"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(frozen["frozen"], true);
+    assert_eq!(frozen["documents"], submitted["documents"]);
+}

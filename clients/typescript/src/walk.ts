@@ -145,6 +145,13 @@ async function main(): Promise<void> {
   const defaultKey = cat.key_types.find((k) => k.default);
   expect(authority !== undefined && rgs !== undefined && defaultKey !== undefined, "catalogue content");
   const terms = cat.terms.version;
+  // The wizard's steps and fields come from the catalogue: nothing hard-coded.
+  const fqdnStep = cat.wizard.steps.find((s) => s.id === "fqdn");
+  expect(fqdnStep?.generation_methods.join() === "generate", "the FQDN step is case 2's");
+  expect(
+    cat.wizard.steps.every((s) => s.label_fr !== "" && s.label_en !== "" && s.fields.length > 0),
+    "labelled steps with their fields",
+  );
   const duration = authority.durations[0]?.months ?? 12;
 
   await step("case 1: paste a CSR, another organization holds the domain, to submitted", async () => {
@@ -171,7 +178,19 @@ async function main(): Promise<void> {
     const holder = order.holder;
     expect(holder !== null && holder.type === "other_organization", "the holder is shown back");
     expect(holder.registration_number === "73282932000074", "the normalized SIRET");
+    const preview = ok(
+      await api.GET("/orders/{id}/documents", { params: { path: { id: order.id } } }),
+      200,
+      "preview the justificatifs",
+    );
+    expect(!preview.frozen && preview.waiting_for.length === 0, "the list is known on the draft");
     const submitted = await commander(order.id);
+    const summary = (docs: Schemas["DocumentView"][]) =>
+      docs.map((d) => [d.code, d.label_fr, d.label_en, d.reason_fr, d.reason_en].join("|")).join("\n");
+    expect(
+      summary(submitted.documents) === summary(preview.documents),
+      "commander freezes the previewed justificatifs",
+    );
     expect(submitted.links.formulaire !== undefined, "the PDF link once submitted");
     const read = await api.GET("/orders/{id}", { params: { path: { id: order.id } } });
     expect(ok(read, 200, "read the order").status === "submitted", "read back as submitted");

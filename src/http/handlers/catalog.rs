@@ -62,6 +62,9 @@ pub struct CatalogResponse {
     /// The CA/Browser Forum's maximum certificate validity, by issue date.
     pub certificate_lifetime: Vec<LifetimeEntry>,
     pub authorities: Vec<AuthorityEntry>,
+    /// The wizard's steps: labels, the generation methods each applies to, and the fields
+    /// (JSON pointers) that answer it.
+    pub wizard: crate::http::wizard_meta::WizardEntry,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -205,6 +208,7 @@ impl CatalogResponse {
                     requires_certificate_manager: a.requires_certificate_manager,
                 })
                 .collect(),
+            wizard: crate::http::wizard_meta::wizard(),
         }
     }
 }

@@ -1,0 +1,93 @@
+//! The justificatifs an order will need, previewed on a draft by the same rules as at
+//! "Commander" (`domain::documents::justificatifs`), frozen once it is submitted.
+
+use actix_web::{get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::documents::justificatifs::facts_of;
+use crate::domain::order::submission::Submission;
+use crate::domain::order::OrderStatus;
+use crate::http::auth::Authenticated;
+use crate::http::handlers::orders::order_id;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::views::{DocumentView, StepView};
+use crate::http::AppState;
+use crate::persistence::{accounts, orders};
+
+/// The justificatifs of an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentsPreview {
+    /// `true` once the order is submitted: the list is the one frozen at "Commander".
+    /// `false` on a draft: the list "Commander" would give now.
+    pub frozen: bool,
+    /// The documents to send back with the signed form (empty while `waiting_for` is not).
+    pub documents: Vec<DocumentView>,
+    /// The steps still unanswered on which the list depends (`authority`, `holder`,
+    /// `payment`); empty when the list is known.
+    pub waiting_for: Vec<StepView>,
+}
+
+/// The justificatifs the order will need (a draft: computed now by the rules "Commander"
+/// applies; submitted: the frozen list), so that a frontend shows them before the order is
+/// placed.
+#[utoipa::path(
+    tag = "orders",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The justificatifs", body = DocumentsPreview),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order for this account", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/orders/{id}/documents")]
+pub async fn get_documents(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    path: web::Path<String>,
+) -> Result<web::Json<DocumentsPreview>, ApiError> {
+    let id = order_id(&path)?;
+    let caller = caller.0;
+    let (order, account) = state
+        .db
+        .run(move |conn| -> Result<_, ApiError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            let account = accounts::find_by_id(conn, order.account_id)?;
+            Ok((order, account))
+        })
+        .await?;
+    if order.status == OrderStatus::Submitted {
+        let submission: Option<Submission> = order
+            .submitted
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        return Ok(web::Json(DocumentsPreview {
+            frozen: true,
+            documents: submission
+                .map(|s| s.documents.iter().map(DocumentView::from).collect())
+                .unwrap_or_default(),
+            waiting_for: Vec::new(),
+        }));
+    }
+    Ok(web::Json(
+        match facts_of(&order, &account, &state.catalog) {
+            Ok(facts) => DocumentsPreview {
+                frozen: false,
+                documents: state
+                    .justificatifs
+                    .required(&facts)
+                    .iter()
+                    .map(DocumentView::from)
+                    .collect(),
+                waiting_for: Vec::new(),
+            },
+            Err(steps) => DocumentsPreview {
+                frozen: false,
+                documents: Vec::new(),
+                waiting_for: steps.into_iter().map(StepView::from).collect(),
+            },
+        },
+    ))
+}
