@@ -6,11 +6,12 @@ use uuid::Uuid;
 
 use super::{App, AppError, Idempotency};
 use crate::domain::account::{Account, Caller, Role};
+use crate::domain::documents::justificatifs::{facts_of, Justificatif};
 use crate::domain::order::formulaire::FormulaireData;
 use crate::domain::order::notification::{mailed, Notification};
 use crate::domain::order::wizard::{assess, csr_subject, generation_blockers, Changes, Context};
 use crate::domain::order::{
-    order_number, ChangeError, CsrRecord, Order, OrderId, OrderStatus, Transition,
+    order_number, ChangeError, CsrRecord, Order, OrderId, OrderStatus, Step, Transition,
 };
 use crate::domain::pki::fqdn::NameRules;
 use crate::domain::pki::keygen::CsrSubject;
@@ -262,6 +263,34 @@ pub async fn formulaire(
         (OrderStatus::Submitted, Some(s)) => Ok(s.formulaire.clone()),
         (status, _) => Err(AppError::NotSubmitted(status)),
     }
+}
+
+/// The justificatifs of an order: frozen by "Commander", or previewed on a draft by the
+/// rules "Commander" applies.
+#[derive(Debug, Clone)]
+pub enum Documents {
+    Frozen(Vec<Justificatif>),
+    Preview(Vec<Justificatif>),
+    /// The list depends on these unanswered steps.
+    WaitingFor(Vec<Step>),
+}
+
+pub async fn documents(app: &App, caller: Caller, id: OrderId) -> Result<Documents, AppError> {
+    let (order, account) = app
+        .db
+        .run(move |conn| -> Result<(Order, Account), AppError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            let account = accounts::find_by_id(conn, order.account_id)?;
+            Ok((order, account))
+        })
+        .await?;
+    if let Some(submission) = &order.submission {
+        return Ok(Documents::Frozen(submission.documents.clone()));
+    }
+    Ok(match facts_of(&order, &account, &app.catalog) {
+        Ok(facts) => Documents::Preview(app.justificatifs.required(&facts)),
+        Err(steps) => Documents::WaitingFor(steps),
+    })
 }
 
 /// Case 2, before the key pair is made: the order's names and the CSR's subject, or what

@@ -2,6 +2,7 @@
 //! auth extractor and the problem+json error type. The only place that knows actix and utoipa.
 
 pub mod auth;
+pub mod contract;
 pub mod handlers;
 pub mod idempotency;
 pub mod json;
@@ -9,6 +10,7 @@ pub mod keygen_pool;
 pub mod problem;
 pub mod steps;
 pub mod views;
+pub mod wizard_meta;
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use crate::app::App;
 use crate::config::Settings;
 use crate::domain::shared::issue::{ErrorCode, Lang};
 use auth::JwtKeys;
+use contract::Servers;
 use problem::ApiError;
 
 /// What every handler shares: the use cases' context, the token keys, the settings and the
@@ -54,12 +57,18 @@ impl actix_web::FromRequest for AcceptLanguage {
 a draft order is created, each step of the authority's ordering wizard is patched onto it, CSRs and \
 domain names are validated to the CA/Browser Forum's rules, and the order is finalized with \
 `POST /orders/{id}/commander`.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code` \
-and, for field problems, `errors[].pointer` (a JSON pointer into the request body). Messages are in \
+and, for field problems, `errors[]` (`pointer`, `code`, `message`). `pointer` is a JSON pointer into the \
+request body for `PATCH /orders/{id}`, `POST /orders`, `POST /csr/decode` and `POST /domains/check`; for \
+`commander`, `generate-csr` and an order's `invalid[]` it names the order's field that answers the step, \
+in the shape of `PATCH`'s body (`/csr_pem`, `/holder/contact/email`). `missing` lists step names; \
+`GET /catalog` `wizard.steps[]` maps each step to its pointer and fields, with FR/EN labels and the \
+generation methods it applies to. Messages are in \
 French by default, in English with `Accept-Language: en`.\n\nSign in with `POST /auth/token`, then \
 send `Authorization: Bearer <token>`.",
         license(name = "MIT")
     ),
-    modifiers(&BearerScheme, &ErrorCodes),
+    components(schemas(views::KeyAlgorithmName, views::CurveName)),
+    modifiers(&BearerScheme, &ErrorCodes, &Servers),
     tags(
         (name = "auth", description = "Sign in (seed steps 1–3)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
@@ -118,6 +127,11 @@ const HTTP_CODES: &[ErrorCode] = &[
         code: "invalid_type",
         fr: "Valeur d'un type inattendu.",
         en: "Value of an unexpected type.",
+    },
+    ErrorCode {
+        code: "invalid_character",
+        fr: "Caractère refusé (NUL) dans une valeur.",
+        en: "Refused character (NUL) in a value.",
     },
     ErrorCode {
         code: "malformed_body",
@@ -210,6 +224,21 @@ const HTTP_CODES: &[ErrorCode] = &[
         en: "Invalid Idempotency-Key.",
     },
     ErrorCode {
+        code: "order_not_submitted",
+        fr: "La commande n'est pas encore passée (le formulaire PDF vient après « Commander »).",
+        en: "The order is not submitted yet (the PDF form comes after \"Commander\").",
+    },
+    ErrorCode {
+        code: "method_not_allowed",
+        fr: "Méthode HTTP non acceptée à cette adresse (voir l'en-tête Allow).",
+        en: "HTTP method not accepted at this address (see the Allow header).",
+    },
+    ErrorCode {
+        code: "internal_error",
+        fr: "Erreur interne (journalisée).",
+        en: "Internal error (logged).",
+    },
+    ErrorCode {
         code: "service_unavailable",
         fr: "Service momentanément indisponible (Retry-After).",
         en: "Service temporarily unavailable (Retry-After).",
@@ -271,6 +300,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::checks::decode_csr)
         .service(handlers::checks::check_domains)
         .service(handlers::formulaire::get_formulaire_pdf)
+        .service(handlers::documents::get_documents)
         .service(handlers::health::live)
         .service(handlers::health::ready)
         .service(handlers::health::metrics);
@@ -284,6 +314,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    // These passes need the paths and components the routes bring.
+    let mut api = api;
+    for pass in [&contract::Headers as &dyn Modify, &contract::Refinements] {
+        pass.modify(&mut api);
+    }
     api
 }
 

@@ -42,17 +42,29 @@ pub struct Problem {
     pub instance: String,
     /// The id of the request, also in the `x-request-id` header and in every log line.
     pub request_id: String,
-    /// The stable code of the problem (the last part of `type`).
+    /// The stable code of the problem (the last part of `type`); the contract's
+    /// description tables every code.
+    #[schema(value_type = super::contract::ProblemCode)]
     pub code: String,
     /// One entry per field problem (validation), empty otherwise.
     #[serde(default)]
     pub errors: Vec<ProblemField>,
 }
 
-/// One field problem: where (a JSON pointer into the request body), which rule, and why.
+/// One field problem: where (`pointer`), which rule (`code`), and why (`message`, in the
+/// caller's language).
+///
+/// `pointer` is a JSON pointer (RFC 6901) into the request body for `PATCH /orders/{id}`,
+/// `POST /orders`, `POST /csr/decode` and `POST /domains/check`. For `POST
+/// /orders/{id}/commander`, `POST /orders/{id}/generate-csr` and an order's `invalid`, it
+/// points at the order's field that answers the step, in the shape of `PATCH`'s body
+/// (`/csr_pem`, `/holder/contact/email`): the field to send again. `GET /catalog`
+/// `wizard.steps[].fields` maps each step to its fields.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemField {
+    #[schema(example = "/holder/contact/email")]
     pub pointer: String,
+    #[schema(value_type = super::contract::ProblemCode)]
     pub code: String,
     pub message: String,
 }

@@ -1,12 +1,17 @@
 //! Request bodies of the wizard's steps (`PATCH /orders/{id}`), with their OpenAPI schemas
 //! and examples. They convert into the domain's inputs, which validate them.
 
-use serde::{Deserialize, Deserializer};
-use utoipa::ToSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use super::contract::{discriminated_union, tagged_variant, with_conditional_rules};
 
 use super::views::{GenerationMethodView, PartnerView};
 use crate::domain::order::holder::{ContactInput, HolderInput, OrganizationInput, PersonInput};
-use crate::domain::order::payment::{PaymentInput, PurchaseOrderInput};
+use crate::domain::order::payment::{PaymentInput, PaymentMethod, PurchaseOrderInput};
 use crate::domain::order::wizard::Changes;
 use crate::domain::order::{GenerationMethod, PartnerChoice};
 
@@ -114,51 +119,153 @@ pub struct TermsRequest {
     pub version: String,
 }
 
-/// The domain holder. `{"type": "self"}`: the account's organization. Otherwise the other
-/// organization's details. For SSL RGS*, `certificate_manager` (the "responsable du
-/// certificat") is required whatever the type.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The domain holder: `{"type": "self"}` (the account's organization) or
+/// `{"type": "other_organization", …}` with that organization's details. For SSL RGS*,
+/// `certificate_manager` (the "responsable du certificat") is required whatever the type.
+///
+/// Its schema is a `oneOf` of two complete objects, discriminated by `type`
+/// ([`HolderRequest::schema`]): the serde shape is an internally tagged enum, which utoipa
+/// would render as `allOf[OrganizationRequest, {type}]` — unsatisfiable once
+/// `OrganizationRequest` forbids other properties.
+#[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-#[schema(example = json!({
-    "type": "other_organization",
-    "legal_name": "Mairie de Villeneuve",
-    "country": "FR",
-    "city": "Villeneuve-d'Ascq",
-    "address": "Place Salvador Allende",
-    "postal_code": "59650",
-    "registration_number": "21590009700018",
-    "vat_number": null,
-    "contact": {"name": "Claire Petit", "email": "claire.petit@example.fr", "phone": "+33 3 20 00 00 00"},
-    "certificate_manager": {"first_name": "Paul", "last_name": "Leroy", "email": "paul.leroy@example.fr", "phone": "03 20 00 00 01"}
-}))]
 pub enum HolderRequest {
     /// The account's own organization holds the domain.
     #[serde(rename = "self")]
-    OwnOrganization {
-        #[serde(default)]
-        certificate_manager: Option<PersonRequest>,
-    },
+    OwnOrganization(SelfHolderRequest),
     /// Another organization holds the domain: its details and a contact person.
     OtherOrganization(Box<OrganizationRequest>),
 }
 
+/// `{"type": "self"}`: the account's own organization holds the domain.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfHolderRequest {
+    /// The "responsable du certificat" (required for SSL RGS*).
+    #[serde(default)]
+    pub certificate_manager: Option<PersonRequest>,
+}
+
+impl PartialSchema for HolderRequest {
+    // `example`, as utoipa's derive writes for every other schema of this contract.
+    #[allow(deprecated)]
+    fn schema() -> RefOr<Schema> {
+        discriminated_union(
+            "type",
+            &[
+                ("self", "HolderSelf"),
+                ("other_organization", "HolderOtherOrganization"),
+            ],
+        )
+        .description(Some(
+                "The domain holder (titulaire), discriminated by `type`: `self` (the account's \
+organization) or `other_organization` (that organization's details). For SSL RGS*, \
+`certificate_manager` (the \"responsable du certificat\") is required whatever the type.",
+            ))
+            .example(Some(json!({
+                "type": "other_organization",
+                "legal_name": "Mairie de Villeneuve",
+                "country": "FR",
+                "city": "Villeneuve-d'Ascq",
+                "address": "Place Salvador Allende",
+                "postal_code": "59650",
+                "registration_number": "73282932000074",
+                "vat_number": null,
+                "contact": {"name": "Claire Petit", "email": "claire.petit@example.fr", "phone": "+33 3 20 00 00 00"},
+                "certificate_manager": {"first_name": "Paul", "last_name": "Leroy", "email": "paul.leroy@example.fr", "phone": "03 20 00 00 01"}
+            })))
+            .into()
+    }
+}
+
+impl ToSchema for HolderRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            "HolderSelf".into(),
+            tagged_variant(
+                SelfHolderRequest::schema(),
+                "type",
+                "self",
+                "The account's own organization holds the domain.",
+            ),
+        ));
+        let mut other = tagged_variant(
+            OrganizationRequest::schema(),
+            "type",
+            "other_organization",
+            "Another organization holds the domain: its details and a contact person.",
+        );
+        with_conditional_rules(&mut other, french_holder_rules());
+        schemas.push(("HolderOtherOrganization".into(), other));
+        <SelfHolderRequest as ToSchema>::schemas(schemas);
+        <OrganizationRequest as ToSchema>::schemas(schemas);
+    }
+}
+
+/// A French SIREN (9 digits) or SIRET (14 digits); spaces are ignored.
+const SIREN_OR_SIRET: &str = "^\\s*(?:[0-9]\\s*){9}(?:(?:[0-9]\\s*){5})?$";
+/// A French VAT number, `FR` + a 2-character key + the SIREN; spaces, dots and hyphens
+/// are ignored; empty means none.
+const FR_VAT: &str =
+    "^[\\s.\\-]*(?:[Ff][\\s.\\-]*[Rr](?:[\\s.\\-]*[0-9A-Za-z]){2}(?:[\\s.\\-]*[0-9]){9}[\\s.\\-]*)?$";
+
+/// A French holder gives a SIREN or SIRET, and a French VAT number if any.
+fn french_holder_rules() -> serde_json::Value {
+    json!([{
+        "if": {"required": ["country"], "properties": {"country": {"pattern": "^\\s*[Ff][Rr]\\s*$"}}},
+        "then": {
+            "required": ["registration_number"],
+            "properties": {
+                "registration_number": {"type": "string", "pattern": SIREN_OR_SIRET},
+                "vat_number": {"type": ["string", "null"], "pattern": FR_VAT}
+            }
+        }
+    }])
+}
+
+/// `purchase_order` goes with the method `purchase_order`, and only with it.
+pub(crate) fn payment_rules() -> serde_json::Value {
+    json!([{
+        "if": {"required": ["method"], "properties": {"method": {"const": "purchase_order"}}},
+        "then": {"required": ["purchase_order"], "properties": {"purchase_order": {"type": "object"}}},
+        "else": {"properties": {"purchase_order": {"type": "null"}}}
+    }])
+}
+
+/// Another organization as holder. `required`, lengths and patterns say what the service
+/// checks; a body that breaks them is still answered by the service's own 422 naming the
+/// field and the rule (`required`, `too_long`, `siren_invalid`, …).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationRequest {
-    /// Legal name, at most 64 characters.
-    #[schema(max_length = 64)]
+    /// Legal name ("raison sociale"), at most 64 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$", example = "DHIMYOTIS")]
     pub legal_name: Option<String>,
-    /// ISO 3166-1 alpha-2 country code.
-    #[schema(example = "FR")]
+    /// ISO 3166-1 alpha-2 country code (any case; stored uppercase).
+    #[schema(required = true, value_type = String, pattern = "^\\s*[A-Za-z]{2}\\s*$", example = "FR")]
     pub country: Option<String>,
+    /// At most 64 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub city: Option<String>,
+    /// At most 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub address: Option<String>,
+    /// At most 16 characters.
+    #[schema(max_length = 16, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub postal_code: Option<String>,
-    /// France: SIREN (9 digits) or SIRET (14 digits), checked with Luhn (La Poste's SIRETs
-    /// by digit sum). Required for France.
+    /// France (required): SIREN (9 digits) or SIRET (14 digits), spaces ignored, checked
+    /// with Luhn (La Poste's SIRETs by digit sum). Elsewhere: free text, at most 32
+    /// characters, unchecked.
+    #[schema(
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$",
+        example = "481463081"
+    )]
     pub registration_number: Option<String>,
-    /// Optional intra-EU VAT number; a French one is checked against the SIREN.
+    /// Optional intra-EU VAT number (spaces, dots and hyphens ignored); a French holder's
+    /// starts with `FR` and is checked against its SIREN.
+    #[schema(pattern = "^[0-9A-Za-z\\s.\\-]*$", example = "FR85481463081")]
     pub vat_number: Option<String>,
+    #[schema(required = true, value_type = ContactRequest)]
     pub contact: Option<ContactRequest>,
     /// The "responsable du certificat" (required for SSL RGS*).
     pub certificate_manager: Option<PersonRequest>,
@@ -168,9 +275,13 @@ pub struct OrganizationRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
+    /// At most 128 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub name: Option<String>,
+    #[schema(required = true, value_type = String, pattern = "^\\s*[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}@(?:[A-Za-z0-9\\-]{1,63}\\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9\\-]{1,59})\\s*$", example = "paul.durand@example.fr")]
     pub email: Option<String>,
-    /// E.164 (`+33…`) or French national format.
+    /// E.164 (`+33…`) or French national format; stored as E.164.
+    #[schema(required = true, value_type = String, pattern = "^[\\s.\\-/()]*\\+?[0-9\\s.\\-/()]{7,}$", example = "+33 3 20 00 00 00")]
     pub phone: Option<String>,
 }
 
@@ -178,32 +289,68 @@ pub struct ContactRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonRequest {
+    /// At most 64 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub first_name: Option<String>,
+    /// At most 64 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub last_name: Option<String>,
+    #[schema(required = true, value_type = String, pattern = "^\\s*[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]{1,64}@(?:[A-Za-z0-9\\-]{1,63}\\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9\\-]{1,59})\\s*$")]
     pub email: Option<String>,
+    /// E.164 (`+33…`) or French national format; stored as E.164.
+    #[schema(required = true, value_type = String, pattern = "^[\\s.\\-/()]*\\+?[0-9\\s.\\-/()]{7,}$")]
     pub phone: Option<String>,
 }
 
+/// A payment method id (step 14); `GET /catalog` lists the ones each authority allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethodView {
+    Card,
+    BankTransfer,
+    Cheque,
+    /// "Mandat administratif": the payment procedure of French public bodies.
+    AdministrativeMandate,
+    /// "Bon de commande": carries the Chorus Pro references (`purchase_order`).
+    PurchaseOrder,
+}
+
+impl From<PaymentMethod> for PaymentMethodView {
+    fn from(m: PaymentMethod) -> Self {
+        match m {
+            PaymentMethod::Card => Self::Card,
+            PaymentMethod::BankTransfer => Self::BankTransfer,
+            PaymentMethod::Cheque => Self::Cheque,
+            PaymentMethod::AdministrativeMandate => Self::AdministrativeMandate,
+            PaymentMethod::PurchaseOrder => Self::PurchaseOrder,
+        }
+    }
+}
+
 /// Step 14. `method` is one the authority allows (see `GET /catalog`). A
-/// `purchase_order` carries the references public buyers give.
+/// `purchase_order` carries the references public buyers give (required with that method,
+/// refused with the others).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"method": "purchase_order", "purchase_order": {"purchase_order_number": "BC-2026-0042", "engagement_number": "EJ-1234567", "service_code": "SERVICE-INFO"}}))]
 pub struct PaymentRequest {
-    /// `card`, `bank_transfer`, `cheque`, `administrative_mandate` or `purchase_order`.
-    #[schema(example = "bank_transfer")]
+    #[schema(required = true, value_type = PaymentMethodView, example = "bank_transfer")]
     pub method: Option<String>,
     pub purchase_order: Option<PurchaseOrderRequest>,
 }
 
+/// The references of a purchase order ("bon de commande"), each at most 50 characters.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderRequest {
-    /// At most 50 characters.
+    /// The purchase-order number.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub purchase_order_number: Option<String>,
     /// The engagement number ("numéro d'engagement juridique").
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub engagement_number: Option<String>,
     /// The buyer's Chorus Pro service code.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub service_code: Option<String>,
 }
 
@@ -221,10 +368,8 @@ impl From<PersonRequest> for PersonInput {
 impl From<HolderRequest> for HolderInput {
     fn from(h: HolderRequest) -> Self {
         match h {
-            HolderRequest::OwnOrganization {
-                certificate_manager,
-            } => HolderInput::Own {
-                certificate_manager: certificate_manager.map(Into::into),
+            HolderRequest::OwnOrganization(own) => HolderInput::Own {
+                certificate_manager: own.certificate_manager.map(Into::into),
             },
             HolderRequest::OtherOrganization(o) => {
                 HolderInput::OtherOrganization(Box::new(OrganizationInput {

@@ -20,7 +20,9 @@ use crate::domain::documents::justificatifs::Justificatif;
 use crate::domain::order::notification::{Notification, NotificationStatus};
 use crate::domain::order::submission::Submission;
 use crate::domain::order::wizard::assess;
-use crate::domain::order::{GenerationMethod, Order, OrderStatus, PartnerChoice, Step};
+use crate::domain::order::{
+    CsrOrigin, CsrRecord, GenerationMethod, Order, OrderStatus, PartnerChoice, Step,
+};
 use crate::domain::pki::csr::CsrDetails;
 use crate::domain::shared::issue::Lang;
 
@@ -177,8 +179,9 @@ impl From<&PartnerChoice> for PartnerView {
 pub struct OrderLinks {
     #[serde(rename = "self")]
     pub self_: String,
-    /// The PDF form, once the order is submitted.
+    /// The PDF form, once the order is submitted (absent before).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub formulaire: Option<String>,
 }
 
@@ -231,29 +234,114 @@ impl From<&CertificatePlan> for CertificatePlanView {
     }
 }
 
-/// The CSR's public key.
+/// A public key algorithm as `POST /csr/decode` names it. Only `rsa` and `ecdsa` are
+/// accepted; the others are shown so that the refusal can say what was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum KeyAlgorithmName {
+    #[serde(rename = "rsa")]
+    Rsa,
+    #[serde(rename = "ecdsa")]
+    Ecdsa,
+    #[serde(rename = "dsa")]
+    Dsa,
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    #[serde(rename = "ed448")]
+    Ed448,
+    #[serde(rename = "rsassa-pss")]
+    RsassaPss,
+}
+
+/// An elliptic curve as `POST /csr/decode` names it. Only `P-256` and `P-384` are
+/// accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum CurveName {
+    #[serde(rename = "P-256")]
+    P256,
+    #[serde(rename = "P-384")]
+    P384,
+    #[serde(rename = "P-521")]
+    P521,
+    #[serde(rename = "P-192")]
+    P192,
+    #[serde(rename = "P-224")]
+    P224,
+    #[serde(rename = "secp256k1")]
+    Secp256k1,
+    #[serde(rename = "brainpoolP256r1")]
+    BrainpoolP256r1,
+    #[serde(rename = "brainpoolP384r1")]
+    BrainpoolP384r1,
+    #[serde(rename = "brainpoolP512r1")]
+    BrainpoolP512r1,
+    /// The curve is given by its parameters, not by name.
+    #[serde(rename = "explicit parameters")]
+    ExplicitParameters,
+}
+
+/// An OID in dotted form: what `POST /csr/decode` shows for an algorithm or curve it does
+/// not name.
+const OID_PATTERN: &str = "^[0-9]+(\\.[0-9]+)+$";
+
+/// A name from `T`'s enum, or an OID in dotted form (or `null`, when `nullable`).
+fn named_or_oid<T: ToSchema>(
+    nullable: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let mut one_of = OneOfBuilder::new();
+    if nullable {
+        one_of = one_of.item(ObjectBuilder::new().schema_type(Type::Null));
+    }
+    one_of
+        .item(utoipa::openapi::Ref::from_schema_name(T::name()))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(OID_PATTERN))
+                .description(Some("The OID, in dotted form")),
+        )
+        .into()
+}
+
+fn key_algorithm_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    named_or_oid::<KeyAlgorithmName>(false)
+}
+
+fn curve_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    named_or_oid::<CurveName>(true)
+}
+
+/// The public key of a CSR as `POST /csr/decode` found it (accepted or not).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CsrKeyView {
-    /// `rsa` or `ecdsa` (others are refused).
+    /// `rsa` or `ecdsa` (accepted), another known name (refused), or the key algorithm's
+    /// OID.
+    #[schema(schema_with = key_algorithm_schema)]
     pub algorithm: String,
     pub bits: u64,
-    /// `P-256` or `P-384` for ECDSA.
+    /// ECDSA: the curve's name (`P-256` and `P-384` are accepted), or its OID; `null`
+    /// otherwise.
+    #[schema(schema_with = curve_schema, required = true)]
     pub curve: Option<String>,
-    /// The RSA public exponent.
+    /// The RSA public exponent; `null` otherwise (or when it does not fit in 64 bits).
+    #[schema(required = true)]
     pub exponent: Option<u64>,
 }
 
-/// A decoded CSR.
+/// A decoded CSR (`POST /csr/decode`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CsrView {
     /// RFC 4514 subject, e.g. `CN=www.certigna.fr,O=Certigna,C=FR`.
     pub subject: String,
+    /// `null` when the CSR has no CN.
+    #[schema(required = true)]
     pub common_name: Option<String>,
     /// SAN dNSNames as written in the CSR.
     pub dns_names: Vec<String>,
     pub key: CsrKeyView,
     pub signature_algorithm: String,
     /// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub public_key_sha256: String,
     pub pem: String,
 }
@@ -277,16 +365,107 @@ impl From<&CsrDetails> for CsrView {
     }
 }
 
+/// The key algorithm of an order's CSR: only these are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptedKeyAlgorithm {
+    Rsa,
+    Ecdsa,
+}
+
+/// The curve of an order's ECDSA key: only these are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum AcceptedCurve {
+    #[serde(rename = "P-256")]
+    P256,
+    #[serde(rename = "P-384")]
+    P384,
+}
+
+/// The public key of an order's CSR (one that passed every check).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderCsrKeyView {
+    pub algorithm: AcceptedKeyAlgorithm,
+    pub bits: u64,
+    /// ECDSA only; `null` for RSA.
+    #[schema(required = true)]
+    pub curve: Option<AcceptedCurve>,
+    /// RSA only: the public exponent; `null` for ECDSA.
+    #[schema(required = true)]
+    pub exponent: Option<u64>,
+}
+
+/// Where the order's CSR came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsrOriginView {
+    /// Case 1: pasted and verified.
+    Pasted,
+    /// Case 2: made by `POST /orders/{id}/generate-csr`.
+    Generated,
+}
+
+impl From<CsrOrigin> for CsrOriginView {
+    fn from(o: CsrOrigin) -> Self {
+        match o {
+            CsrOrigin::Pasted => Self::Pasted,
+            CsrOrigin::Generated => Self::Generated,
+        }
+    }
+}
+
 /// The order's CSR: pasted and verified (case 1) or generated (case 2).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderCsrView {
-    /// `pasted` or `generated`.
-    #[schema(example = "pasted")]
-    pub origin: String,
+    pub origin: CsrOriginView,
     /// The domain names read from the CSR, normalized (CN first, then SANs).
     pub names: Vec<String>,
-    #[serde(flatten)]
-    pub csr: CsrView,
+    /// RFC 4514 subject, e.g. `CN=www.certigna.fr,O=Certigna,C=FR`.
+    pub subject: String,
+    /// `null` when the CSR has no CN.
+    #[schema(required = true)]
+    pub common_name: Option<String>,
+    /// SAN dNSNames as written in the CSR.
+    pub dns_names: Vec<String>,
+    pub key: OrderCsrKeyView,
+    pub signature_algorithm: String,
+    /// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub public_key_sha256: String,
+    pub pem: String,
+}
+
+impl From<&CsrRecord> for OrderCsrView {
+    fn from(c: &CsrRecord) -> Self {
+        let d = &c.details;
+        OrderCsrView {
+            origin: c.origin.into(),
+            names: c.names.clone(),
+            subject: d.subject.clone(),
+            common_name: d.common_name.clone(),
+            dns_names: d.dns_names.clone(),
+            key: OrderCsrKeyView {
+                // An order's CSR passed the key checks: RSA, or ECDSA on P-256/P-384.
+                algorithm: if d.key.algorithm == "ecdsa" {
+                    AcceptedKeyAlgorithm::Ecdsa
+                } else {
+                    AcceptedKeyAlgorithm::Rsa
+                },
+                bits: d.key.bits,
+                curve: d.key.curve.as_deref().map(|c| {
+                    if c == "P-384" {
+                        AcceptedCurve::P384
+                    } else {
+                        AcceptedCurve::P256
+                    }
+                }),
+                exponent: d.key.exponent,
+            },
+            signature_algorithm: d.signature_algorithm.clone(),
+            public_key_sha256: d.public_key_sha256.clone(),
+            pem: d.pem.clone(),
+        }
+    }
 }
 
 /// The CGU acceptance: which version, who, when and from where.
@@ -295,6 +474,8 @@ pub struct TermsView {
     pub version: String,
     pub accepted_by: Uuid,
     pub accepted_at: DateTime<Utc>,
+    /// `null` when the address was not known.
+    #[schema(required = true)]
     pub client_address: Option<String>,
 }
 
@@ -333,20 +514,27 @@ pub struct OrderResponse {
     /// Incremented by every change; the `ETag` is `"<version>"`.
     pub version: i32,
     /// Step 5: the authority's id from `GET /catalog`.
+    #[schema(required = true)]
     pub authority: Option<String>,
     /// Step 6.
+    #[schema(required = true)]
     pub partner: Option<PartnerView>,
     /// The partner was set by the partner's own account and cannot be changed.
     pub partner_fixed: bool,
     /// Step 7.
+    #[schema(required = true)]
     pub duration_months: Option<i32>,
     /// How the duration is covered by certificates (once the duration is known).
+    #[schema(required = true)]
     pub certificate: Option<CertificatePlanView>,
     /// Step 8.
+    #[schema(required = true)]
     pub generation_method: Option<GenerationMethodView>,
     /// The verified or generated CSR.
+    #[schema(required = true)]
     pub csr: Option<OrderCsrView>,
     /// Case 2: the FQDN to protect.
+    #[schema(required = true)]
     pub fqdn: Option<String>,
     /// Extra subdomains ("sous-domaines supplémentaires"), as given.
     pub additional_domains: Vec<String>,
@@ -354,14 +542,16 @@ pub struct OrderResponse {
     /// then every other name, normalized and merged.
     pub domains: Vec<String>,
     /// Steps 11–12: the holder, in the shape it was given (normalized).
-    #[schema(value_type = Option<HolderRequest>)]
+    #[schema(required = true, value_type = Option<HolderRequest>)]
     pub holder: Option<serde_json::Value>,
     /// Step 14.
-    #[schema(value_type = Option<PaymentRequest>)]
+    #[schema(required = true, value_type = Option<PaymentRequest>)]
     pub payment: Option<serde_json::Value>,
     /// Step 15.
+    #[schema(required = true)]
     pub terms: Option<TermsView>,
     /// The live price once the authority and duration are known; frozen after "Commander".
+    #[schema(required = true)]
     pub price: Option<PriceView>,
     /// Steps still unanswered, in wizard order: the "Commander" button stays greyed while
     /// this is not empty.
@@ -375,11 +565,15 @@ pub struct OrderResponse {
     pub documents: Vec<DocumentView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub submitted_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub cancelled_at: Option<DateTime<Utc>>,
     pub links: OrderLinks,
-    /// The order e-mail, once submitted (in `GET /orders/{id}` only).
+    /// The order e-mail, once submitted (in `GET /orders/{id}` and `commander` only;
+    /// absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = NotificationView)]
     pub notification: Option<NotificationView>,
 }
 
@@ -424,11 +618,7 @@ impl OrderResponse {
             duration_months: order.duration_months,
             certificate: plan,
             generation_method: order.generation_method.map(Into::into),
-            csr: order.csr.as_ref().map(|c| OrderCsrView {
-                origin: c.origin.as_str().to_owned(),
-                names: c.names.clone(),
-                csr: CsrView::from(&c.details),
-            }),
+            csr: order.csr.as_ref().map(OrderCsrView::from),
             fqdn: order.fqdn.clone(),
             additional_domains: order.additional_domains.clone(),
             domains,
@@ -478,7 +668,9 @@ impl OrderResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderList {
     pub items: Vec<OrderResponse>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page (never `null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub next_cursor: Option<String>,
 }
 
@@ -631,13 +823,16 @@ pub struct NotificationView {
     pub status: NotificationStatusView,
     /// Attempts made so far.
     pub attempts: i32,
-    /// When the mail server accepted it.
+    /// When the mail server accepted it (`null` until then).
+    #[schema(required = true)]
     pub sent_at: Option<DateTime<Utc>>,
-    /// When the next attempt is due (`pending` only).
+    /// When the next attempt is due (`pending` only; absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = DateTime<Utc>)]
     pub next_attempt_at: Option<DateTime<Utc>>,
-    /// The kind of the last failure, if any.
+    /// The kind of the last failure (absent when none).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = NotificationErrorView)]
     pub last_error: Option<NotificationErrorView>,
 }
 

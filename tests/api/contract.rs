@@ -108,3 +108,380 @@ fn every_error_code_used_by_the_service_is_documented_in_the_contract() {
     assert_eq!(unique.len(), codes.len());
     assert!(codes.iter().all(|c| !c.fr.is_empty() && !c.en.is_empty()));
 }
+
+fn spec() -> serde_json::Value {
+    serde_json::to_value(certorder::http::openapi()).unwrap()
+}
+
+fn schema<'a>(api: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    &api["components"]["schemas"][name]
+}
+
+#[test]
+fn the_holder_is_a_discriminated_union_of_complete_objects() {
+    let api = spec();
+    let holder = schema(&api, "HolderRequest");
+    assert_eq!(holder["discriminator"]["propertyName"], "type");
+    let variants: Vec<&str> = holder["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["$ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            "#/components/schemas/HolderSelf",
+            "#/components/schemas/HolderOtherOrganization"
+        ]
+    );
+    for (name, tag) in [
+        ("HolderSelf", "self"),
+        ("HolderOtherOrganization", "other_organization"),
+    ] {
+        let v = schema(&api, name);
+        assert_eq!(v["additionalProperties"], false, "{name} is closed");
+        assert_eq!(v["properties"]["type"]["enum"], serde_json::json!([tag]));
+        assert_eq!(v["required"][0], "type");
+        assert!(v.get("allOf").is_none_or(|a| a[0].get("$ref").is_none()));
+    }
+    assert!(api["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|s| !s.to_string().contains("\"allOf\":[{\"$ref\"")));
+}
+
+#[test]
+fn the_holder_payment_and_purchase_order_schemas_declare_required_fields_lengths_and_patterns() {
+    let api = spec();
+    let required = |name: &str| -> Vec<String> {
+        schema(&api, name)["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        required("HolderOtherOrganization"),
+        [
+            "type",
+            "legal_name",
+            "country",
+            "city",
+            "address",
+            "contact"
+        ]
+    );
+    assert_eq!(required("ContactRequest"), ["name", "email", "phone"]);
+    assert_eq!(
+        required("PersonRequest"),
+        ["first_name", "last_name", "email", "phone"]
+    );
+    assert_eq!(required("PaymentRequest"), ["method"]);
+    assert_eq!(
+        required("PurchaseOrderRequest"),
+        ["purchase_order_number", "engagement_number", "service_code"]
+    );
+    let org = schema(&api, "HolderOtherOrganization");
+    assert_eq!(org["properties"]["legal_name"]["maxLength"], 64);
+    assert_eq!(org["properties"]["address"]["maxLength"], 200);
+    assert!(org["properties"]["country"]["pattern"].is_string());
+    let france = &org["allOf"][0];
+    assert_eq!(france["then"]["required"][0], "registration_number");
+    assert!(france["then"]["properties"]["registration_number"]["pattern"].is_string());
+    assert!(france["then"]["properties"]["vat_number"]["pattern"].is_string());
+    assert!(schema(&api, "ContactRequest")["properties"]["phone"]["pattern"].is_string());
+    assert!(schema(&api, "PersonRequest")["properties"]["email"]["pattern"].is_string());
+    assert_eq!(
+        schema(&api, "PurchaseOrderRequest")["properties"]["service_code"]["maxLength"],
+        50
+    );
+    assert_eq!(
+        schema(&api, "PaymentRequest")["allOf"][0]["then"]["required"][0],
+        "purchase_order"
+    );
+}
+
+#[test]
+fn closed_sets_are_enums_and_the_catalogue_key_type_is_the_one_generate_csr_takes() {
+    let api = spec();
+    let reference = |value: &serde_json::Value| value["$ref"].as_str().unwrap_or("").to_owned();
+    assert_eq!(
+        reference(&schema(&api, "KeyTypeEntryView")["properties"]["id"]),
+        reference(&schema(&api, "GenerateCsrRequest")["properties"]["key_type"]["oneOf"][1])
+    );
+    assert_eq!(
+        reference(&schema(&api, "PaymentMethodEntry")["properties"]["id"]),
+        reference(&schema(&api, "PaymentRequest")["properties"]["method"])
+    );
+    assert_eq!(
+        schema(&api, "PaymentMethodView")["enum"],
+        serde_json::json!([
+            "card",
+            "bank_transfer",
+            "cheque",
+            "administrative_mandate",
+            "purchase_order"
+        ])
+    );
+    assert_eq!(
+        schema(&api, "ProductLineView")["enum"],
+        serde_json::json!(["ssl", "ssl_rgs"])
+    );
+    assert_eq!(
+        schema(&api, "CsrOriginView")["enum"],
+        serde_json::json!(["pasted", "generated"])
+    );
+    assert_eq!(
+        schema(&api, "AcceptedCurve")["enum"],
+        serde_json::json!(["P-256", "P-384"])
+    );
+    let codes: Vec<&str> = certorder::http::error_codes()
+        .iter()
+        .map(|c| c.code)
+        .collect();
+    assert_eq!(
+        schema(&api, "ProblemCode")["enum"],
+        serde_json::json!(codes)
+    );
+    for (component, property) in [("Problem", "code"), ("ProblemField", "code")] {
+        assert_eq!(
+            reference(&schema(&api, component)["properties"][property]),
+            "#/components/schemas/ProblemCode"
+        );
+    }
+    let generated = schema(&api, "GenerateCsrResponse");
+    assert_eq!(generated["discriminator"]["propertyName"], "mode");
+    assert_eq!(
+        schema(&api, "GenerateCsrGenerated")["properties"]["mode"]["enum"],
+        serde_json::json!(["generated"])
+    );
+    assert_eq!(
+        schema(&api, "GenerateCsrOpenssl")["properties"]["mode"]["enum"],
+        serde_json::json!(["openssl"])
+    );
+}
+
+/// Schemas a response carries, and not a request body: there, `null` and absence mean the
+/// same, so a property is either always sent (required, maybe nullable) or sometimes absent
+/// (never null).
+fn response_only_schemas(api: &serde_json::Value) -> Vec<String> {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r.trim_start_matches("#/components/schemas/").to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(list) => list.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let closure = |roots: Vec<String>| {
+        let mut seen: Vec<String> = Vec::new();
+        let mut todo = roots;
+        while let Some(name) = todo.pop() {
+            if seen.contains(&name) {
+                continue;
+            }
+            refs(&api["components"]["schemas"][&name], &mut todo);
+            seen.push(name);
+        }
+        seen
+    };
+    let (mut from_requests, mut from_responses) = (Vec::new(), Vec::new());
+    for item in api["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            refs(&op["requestBody"], &mut from_requests);
+            refs(&op["responses"], &mut from_responses);
+        }
+    }
+    let requests = closure(from_requests);
+    closure(from_responses)
+        .into_iter()
+        .filter(|n| !requests.contains(n))
+        .collect()
+}
+
+fn nullable(property: &serde_json::Value) -> bool {
+    property["type"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t == "null"))
+        || property["oneOf"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|s| s["type"] == "null"))
+}
+
+#[test]
+fn no_response_property_is_both_optional_and_nullable() {
+    let api = spec();
+    let names = response_only_schemas(&api);
+    assert!(names.contains(&"OrderResponse".to_owned()));
+    let mut both = Vec::new();
+    for name in names {
+        let s = schema(&api, &name);
+        let Some(properties) = s["properties"].as_object() else {
+            continue;
+        };
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        for (property, value) in properties {
+            if !required.contains(&property.as_str()) && nullable(value) {
+                both.push(format!("{name}.{property}"));
+            }
+        }
+    }
+    assert!(
+        both.is_empty(),
+        "optional and nullable (say which one the service does): {both:?}"
+    );
+}
+
+#[test]
+fn every_operation_declares_accept_language_and_every_response_its_headers() {
+    let api = spec();
+    assert_eq!(api["servers"][0]["url"], "/");
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["parameters"].as_array().is_some_and(|p| p
+                    .iter()
+                    .any(|p| p["name"] == "Accept-Language" && p["in"] == "header")),
+                "{method} {path} lacks Accept-Language"
+            );
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let headers = &response["headers"];
+                assert!(
+                    headers["x-request-id"].is_object(),
+                    "{method} {path} {status}"
+                );
+                let code: u16 = status.parse().unwrap();
+                if code >= 400 {
+                    assert!(headers["Content-Language"].is_object());
+                }
+                if code == 429 || code == 503 {
+                    assert!(
+                        headers["Retry-After"].is_object(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    let commander = &api["paths"]["/orders/{id}/commander"]["post"]["responses"]["200"]["headers"];
+    assert!(commander["ETag"].is_object());
+    assert!(commander["idempotent-replayed"].is_object());
+    assert!(
+        api["paths"]["/orders"]["post"]["responses"]["201"]["headers"]["idempotent-replayed"]
+            .is_object()
+    );
+}
+
+/// The string literals the sources pass as a problem code: the second argument of
+/// `FieldIssue::new(..)` and of the modules' `issue(..)` helpers, the first of
+/// `ApiError::conflict(..)`, and every `code: "…"`.
+fn emitted_codes(source: &str) -> Vec<String> {
+    fn literal_at(s: &str) -> Option<String> {
+        let s = s.trim_start();
+        let rest = s.strip_prefix('"')?;
+        let end = rest.find('"')?;
+        let code = &rest[..end];
+        (!code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .then(|| code.to_owned())
+    }
+    /// After the first top-level comma of an argument list.
+    fn second_argument(s: &str) -> &str {
+        let mut depth = 0;
+        let mut in_string = false;
+        let mut prev = ' ';
+        for (i, c) in s.char_indices() {
+            match c {
+                '"' if prev != '\\' => in_string = !in_string,
+                '(' | '[' | '{' if !in_string => depth += 1,
+                ')' | ']' | '}' if !in_string => {
+                    if depth == 0 {
+                        return "";
+                    }
+                    depth -= 1
+                }
+                ',' if !in_string && depth == 0 => return &s[i + 1..],
+                _ => {}
+            }
+            prev = c;
+        }
+        ""
+    }
+    let mut out = Vec::new();
+    for (token, second) in [
+        ("FieldIssue::new(", true),
+        (" issue(", true),
+        ("(issue(", true),
+        ("conflict(", false),
+        ("code: ", false),
+    ] {
+        for (at, _) in source.match_indices(token) {
+            let rest = &source[at + token.len()..];
+            let arg = if second { second_argument(rest) } else { rest };
+            out.extend(literal_at(arg));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_code_the_sources_emit_is_in_the_contracts_table() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                // unit tests build issues of their own
+                let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+                out.push(text.to_owned());
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    sources(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut texts,
+    );
+    let documented: Vec<&str> = certorder::http::error_codes()
+        .iter()
+        .map(|c| c.code)
+        .collect();
+    let problem_rs = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/problem.rs"));
+    let code_fn = problem_rs
+        .split("pub fn code(&self)")
+        .nth(1)
+        .unwrap()
+        .split("fn texts(")
+        .next()
+        .unwrap();
+    let mut emitted: Vec<String> = code_fn
+        .split("=> \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    for text in &texts {
+        emitted.extend(emitted_codes(text));
+    }
+    emitted.sort();
+    emitted.dedup();
+    assert!(emitted.len() > 60, "the scan finds the codes: {emitted:?}");
+    let undocumented: Vec<&String> = emitted
+        .iter()
+        .filter(|c| !documented.contains(&c.as_str()))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "emitted but not in the table: {undocumented:?}"
+    );
+}

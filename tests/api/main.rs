@@ -14,4 +14,5 @@ mod orders;
 mod preconditions;
 mod schema;
 mod security;
+mod verdicts;
 mod wizard;

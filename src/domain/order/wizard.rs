@@ -16,7 +16,7 @@ use crate::domain::order::payment::{validate_payment, PaymentInput, PaymentMetho
 use crate::domain::order::{
     CsrOrigin, CsrRecord, GenerationMethod, OrderData, PartnerChoice, Step, TermsAcceptance,
 };
-use crate::domain::pki::csr::decode_csr;
+use crate::domain::pki::csr::{decode_csr, CsrDecoding};
 use crate::domain::pki::fqdn::{check_domain_list, Fqdn, ListRules, NameRules};
 use crate::domain::pki::keygen::CsrSubject;
 use crate::domain::shared::issue::{ErrorCode, FieldIssue};
@@ -62,6 +62,11 @@ pub const CODES: &[ErrorCode] = &[
         code: "generation_method_not_generate",
         fr: "La génération de CSR demande generation_method « generate ».",
         en: "CSR generation needs generation_method \"generate\".",
+    },
+    ErrorCode {
+        code: "csr_stale",
+        fr: "Cas 2 : la CSR générée ne correspond plus à la commande (noms ou titulaire changés) : générez-la de nouveau.",
+        en: "Case 2: the generated CSR no longer fits the order (names or holder changed): generate it again.",
     },
     ErrorCode {
         code: "duration_not_allowed",
@@ -289,7 +294,6 @@ pub(crate) fn apply(
         };
     }
 
-    let names_before = (next.fqdn.clone(), next.additional_domains.clone());
     if let Some(fqdn) = &changes.fqdn {
         next.fqdn = match fqdn {
             None => None,
@@ -323,15 +327,8 @@ pub(crate) fn apply(
             next.additional_domains = extras.iter().map(|s| s.trim().to_owned()).collect();
         }
     }
-    // A generated CSR carries the names it was made for: new names need a new CSR.
-    if (next.fqdn.clone(), next.additional_domains.clone()) != names_before
-        && next
-            .csr
-            .as_ref()
-            .is_some_and(|c| c.origin == CsrOrigin::Generated)
-    {
-        next.csr = None;
-    }
+    // A generated CSR carries the names it was made for: when they change it is kept and
+    // `assess` reports it stale (`csr_stale`), never dropped without a word.
 
     if let Some(holder) = &changes.holder {
         next.holder = match holder {
@@ -386,15 +383,21 @@ pub(crate) fn apply(
     }
 
     // Rules that depend on several steps (domain list, limits, wildcards), for the fields
-    // this PATCH carries.
-    if issues.is_empty() {
-        let carried = changes.pointers();
-        let assessment = assess(&next, ctx.catalog, ctx.now.date_naive());
-        issues.extend(assessment.problems.into_iter().filter(|p| {
-            carried
+    // this PATCH carries — with the field problems above, so that every problem of the body
+    // is listed at once (a refused field is unset in `next`, so it is not reported twice).
+    let carried = changes.pointers();
+    let assessment = assess(&next, ctx.catalog, ctx.now.date_naive());
+    for p in assessment.problems {
+        let carried_here = carried
+            .iter()
+            .any(|c| p.pointer == *c || p.pointer.starts_with(&format!("{c}/")));
+        if carried_here
+            && !issues
                 .iter()
-                .any(|c| p.pointer == *c || p.pointer.starts_with(&format!("{c}/")))
-        }));
+                .any(|i| i.pointer == p.pointer && i.code == p.code)
+        {
+            issues.push(p);
+        }
     }
     if !issues.is_empty() {
         return Err(issues);
@@ -409,7 +412,16 @@ pub fn verify_csr(
     pointer: &str,
     rules: NameRules,
 ) -> Result<CsrRecord, Vec<FieldIssue>> {
-    let decoding = decode_csr(pem, pointer);
+    verify_decoding(decode_csr(pem, pointer), origin, pointer, rules)
+}
+
+/// [`verify_csr`] of a CSR already decoded (`POST /csr/decode` shows the decoding too).
+pub fn verify_decoding(
+    decoding: CsrDecoding,
+    origin: CsrOrigin,
+    pointer: &str,
+    rules: NameRules,
+) -> Result<CsrRecord, Vec<FieldIssue>> {
     let mut issues = decoding.issues;
     let Some(details) = decoding.details else {
         return Err(issues);
@@ -494,6 +506,7 @@ pub fn assess(order: &OrderData, catalog: &Catalog, today: NaiveDate) -> Assessm
     }
 
     let domains = domain_list(order, authority, &mut problems);
+    problems.extend(stale_csr(order, &domains));
 
     if let (Some(a), Some(p)) = (authority, &order.payment) {
         if !a.allows_payment(p.method()) {
@@ -563,7 +576,6 @@ fn domain_list(
     authority: Option<&Authority>,
     problems: &mut Vec<FieldIssue>,
 ) -> Vec<String> {
-    let rules = name_rules(authority);
     let use_csr = match order.generation_method {
         Some(GenerationMethod::Csr) => true,
         Some(GenerationMethod::Generate) => false,
@@ -582,18 +594,40 @@ fn domain_list(
         } else {
             (order.fqdn.clone(), Vec::new(), "/fqdn")
         };
-    let primary = primary_name
-        .as_deref()
-        .and_then(|name| match Fqdn::parse(name, rules) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                problems.extend(e.into_iter().map(|i| i.at(primary_pointer)));
-                None
-            }
-        });
+    list_verdict(
+        primary_name.as_deref(),
+        primary_pointer,
+        &csr_extras,
+        &order.additional_domains,
+        authority,
+        problems,
+    )
+}
+
+/// The verdict on a list of names under an authority's rules (wildcards, the limit of
+/// extra names, the registrable-domain rule): the effective list and its problems. The
+/// primary name's problems point at `primary_pointer`; the CSR's other names' at
+/// `/csr_pem`; the extra names' at `/additional_domains/{i}`. One function for the order
+/// and for `POST /csr/decode` with an authority.
+pub fn list_verdict(
+    primary_name: Option<&str>,
+    primary_pointer: &str,
+    csr_extras: &[String],
+    additional_domains: &[String],
+    authority: Option<&Authority>,
+    problems: &mut Vec<FieldIssue>,
+) -> Vec<String> {
+    let rules = name_rules(authority);
+    let primary = primary_name.and_then(|name| match Fqdn::parse(name, rules) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            problems.extend(e.into_iter().map(|i| i.at(primary_pointer)));
+            None
+        }
+    });
     let extras: Vec<String> = csr_extras
         .iter()
-        .chain(order.additional_domains.iter())
+        .chain(additional_domains.iter())
         .cloned()
         .collect();
     let list_rules = ListRules {
@@ -629,6 +663,62 @@ fn domain_list(
         .iter()
         .map(|f| f.as_str().to_owned())
         .collect()
+}
+
+/// A generated CSR that no longer fits the order (case 2): made for other names, or with
+/// another organization than the holder now given. It is kept and reported, so that the
+/// customer knows to generate it again (`POST /orders/{id}/generate-csr`).
+fn stale_csr(order: &OrderData, domains: &[String]) -> Vec<FieldIssue> {
+    let Some(csr) = order
+        .csr
+        .as_ref()
+        .filter(|c| c.origin == CsrOrigin::Generated)
+    else {
+        return Vec::new();
+    };
+    let mut issues = Vec::new();
+    let mut made_for = csr.names.clone();
+    made_for.sort();
+    let mut now = domains.to_vec();
+    now.sort();
+    if !now.is_empty() && made_for != now {
+        issues.push(FieldIssue::new(
+            "/csr_pem",
+            "csr_stale",
+            format!(
+                "La CSR générée porte les noms {} ; la commande porte maintenant {} : générez-la de nouveau.",
+                csr.names.join(", "),
+                domains.join(", ")
+            ),
+            format!(
+                "The generated CSR carries the names {}; the order now has {}: generate it again.",
+                csr.names.join(", "),
+                domains.join(", ")
+            ),
+        ));
+    }
+    if let Some(HolderParty::OtherOrganization(org)) = order.holder.as_ref().map(|h| &h.party) {
+        let subject = format!(",{},", csr.details.subject);
+        let expected = format!(
+            ",O={},",
+            crate::domain::pki::csr::escape_4514(&org.legal_name)
+        );
+        if !subject.contains(&expected) {
+            issues.push(FieldIssue::new(
+                "/csr_pem",
+                "csr_stale",
+                format!(
+                    "La CSR générée a pour sujet « {} », pas le titulaire « {} » : générez-la de nouveau.",
+                    csr.details.subject, org.legal_name
+                ),
+                format!(
+                    "The generated CSR's subject is \"{}\", not the holder \"{}\": generate it again.",
+                    csr.details.subject, org.legal_name
+                ),
+            ));
+        }
+    }
+    issues
 }
 
 /// Case 2: the CSR's subject — the FQDN as CN, and the holder's organization (the
@@ -924,7 +1014,7 @@ mod tests {
     }
 
     #[test]
-    fn new_names_discard_a_generated_csr() {
+    fn new_names_make_a_generated_csr_stale_reported_not_silently_discarded() {
         let mut o = draft();
         o.data.generation_method = Some(GenerationMethod::Generate);
         o.data.fqdn = Some("www.certigna.fr".into());
@@ -949,8 +1039,15 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(next.csr.is_none());
-        assert!(next.missing().contains(&Step::Csr));
+        // Issue 13 item 2: the CSR used to be dropped without a word; it is kept, and the
+        // order cannot be submitted until it is generated again for the new names.
+        assert!(next.csr.is_some());
+        let assessment = assess(&next, &Catalog::bundled(), now().date_naive());
+        assert!(!assessment.ready());
+        assert!(assessment
+            .problems
+            .iter()
+            .any(|p| p.pointer == "/csr_pem" && p.code == "csr_stale"));
     }
 
     #[test]

@@ -32,6 +32,10 @@ use crate::domain::shared::issue::{ErrorCode, FieldIssue};
 /// Longest common name (RFC 5280 ub-common-name).
 pub const CN_MAX_CHARS: usize = 64;
 
+/// Most domain names (CN and SAN dNSNames, duplicates merged) a CSR may carry; an
+/// authority's own limit of extra names applies on top (see `domain::order::wizard`).
+pub const MAX_CSR_NAMES: usize = 100;
+
 /// Every error code this module, `rsa_checks` and `keygen` can give, except
 /// `domain_ip_address` (an IP SAN), which `fqdn::CODES` already lists.
 pub const CODES: &[ErrorCode] = &[
@@ -104,6 +108,11 @@ pub const CODES: &[ErrorCode] = &[
         code: "csr_san_unsupported",
         fr: "Le CSR contient un nom alternatif d'un type non pris en charge ; seuls des noms de domaine sont acceptés.",
         en: "The CSR holds an alternative name of an unsupported kind; only domain names are accepted.",
+    },
+    ErrorCode {
+        code: "csr_too_many_names",
+        fr: "Le CSR porte plus de 100 noms de domaine.",
+        en: "The CSR carries more than 100 domain names.",
     },
     ErrorCode {
         code: "csr_no_names",
@@ -617,6 +626,22 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
             }
         }
     }
+    let mut distinct: Vec<String> = common_name
+        .iter()
+        .chain(dns_names.iter())
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() > MAX_CSR_NAMES {
+        let count = distinct.len();
+        issues.push(issue(
+            pointer,
+            "csr_too_many_names",
+            format!("Le CSR porte {count} noms de domaine (CN et SAN) : au plus {MAX_CSR_NAMES}."),
+            format!("The CSR carries {count} domain names (CN and SAN): at most {MAX_CSR_NAMES}."),
+        ));
+    }
     if common_name.is_none() && dns_names.is_empty() {
         issues.push(issue(
             pointer,
@@ -688,6 +713,21 @@ fn check_general_name(
     issues: &mut Vec<FieldIssue>,
 ) {
     match name {
+        // An IA5String is ASCII: other bytes make the name malformed, never a Unicode name
+        // to convert (a CA would not read it as the customer meant).
+        GeneralName::DNSName(dns) if !dns.is_ascii() => issues.push(malformed(
+            pointer,
+            &format!(
+                "le nom alternatif (SAN) DNS « {} » contient des caractères non ASCII : un \
+                 dNSName s'écrit en A-labels (xn--…), par exemple avec idn2",
+                dns.escape_debug()
+            ),
+            &format!(
+                "the DNS alternative name (SAN) \"{}\" holds non-ASCII characters: a \
+                 dNSName is written in A-labels (xn--…), e.g. with idn2",
+                dns.escape_debug()
+            ),
+        )),
         GeneralName::DNSName(dns) => dns_names.push((*dns).to_owned()),
         GeneralName::IPAddress(bytes) => {
             let shown = match bytes.len() {
@@ -998,7 +1038,7 @@ fn value_der(atv: &AttributeTypeAndValue) -> Vec<u8> {
     out
 }
 
-fn escape_4514(value: &str) -> String {
+pub fn escape_4514(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {
@@ -1145,6 +1185,18 @@ mod tests {
                 true,
             ),
             (
+                "san_non_ascii",
+                fixture!("san_non_ascii.pem"),
+                &["csr_malformed"],
+                true,
+            ),
+            (
+                "too_many_names",
+                fixture!("too_many_names.pem"),
+                &["csr_too_many_names"],
+                true,
+            ),
+            (
                 "multiple",
                 fixture!("multiple.pem"),
                 &["csr_multiple"],
@@ -1249,6 +1301,10 @@ mod tests {
             .details
             .unwrap();
         assert_eq!(ed.key.algorithm, "ed25519");
+        let non_ascii = decode_csr(fixture!("san_non_ascii.pem"), "/x")
+            .details
+            .unwrap();
+        assert_eq!(non_ascii.dns_names, ["www.certigna.fr"], "never converted");
         let no_names = decode_csr(fixture!("no_names.pem"), "/x").details.unwrap();
         assert_eq!(no_names.subject, "O=Certigna Test,C=FR");
         assert_eq!(no_names.common_name, None);

@@ -312,6 +312,14 @@ impl Fqdn {
                         issues.push(issue_incomplete());
                     }
                 }
+                // A PSL wildcard rule (`*.kawasaki.jp`): every child of the base is itself a
+                // public suffix, so the wildcard stands in a public-suffix position.
+                Some(_) if wildcard && children_are_public_suffixes(base_labels) => {
+                    issues.push(issue_wildcard_on_suffix(
+                        &shown,
+                        &format!("*.{}", &name[base_start..]),
+                    ));
+                }
                 Some(n) => {
                     let suffix_start = name.len() - tail_len(base_labels, n);
                     let registrable_start = name.len() - tail_len(base_labels, n + 1);
@@ -677,6 +685,15 @@ fn icann_suffix_labels(labels: &[&str]) -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether any child label of `base` would make an ICANN public suffix (a PSL wildcard
+/// rule `*.base`), probed with a label no exception rule names.
+fn children_are_public_suffixes(base: &[&str]) -> bool {
+    let mut probe = Vec::with_capacity(base.len() + 1);
+    probe.push("x--certorder-probe");
+    probe.extend_from_slice(base);
+    icann_suffix_labels(&probe).is_some_and(|n| n >= probe.len())
 }
 
 /// How many trailing labels of `tail` make exactly `bytes` octets (dots included).
@@ -1321,6 +1338,22 @@ mod tests {
     }
 
     #[test]
+    fn a_wildcard_whose_every_child_is_a_public_suffix_is_refused() {
+        // The PSL's wildcard rules `*.ck`, `*.kawasaki.jp`, `*.bd`: every `x.kawasaki.jp` is
+        // a public suffix, so `*.kawasaki.jp` would name public suffixes.
+        only("*.kawasaki.jp", "wildcard_on_public_suffix");
+        only("*.foo.ck", "wildcard_on_public_suffix");
+        only("*.com.bd", "wildcard_on_public_suffix");
+        assert!(Fqdn::parse("*.ck", WC).is_err());
+        // One level below, the names are registrable again.
+        assert_eq!(
+            ok("*.city.foo.kawasaki.jp").registrable_domain(),
+            "city.foo.kawasaki.jp"
+        );
+        assert_eq!(ok("www.foo.kawasaki.jp").public_suffix(), "foo.kawasaki.jp");
+    }
+
+    #[test]
     fn wildcard_on_a_private_suffix_is_a_wildcard_on_a_registrable_domain() {
         assert_eq!(ok("*.blogspot.com").registrable_domain(), "blogspot.com");
     }
@@ -1565,6 +1598,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_wildcard_under_a_psl_wildcard_rule_is_refused_and_one_level_below_accepted(
+            label in "[a-v][a-z0-9]{0,10}",
+        ) {
+            // `*.ck` is a PSL wildcard rule (with the exception `www.ck`): every `label.ck`
+            // is a public suffix.
+            let refused = codes(&format!("*.{label}.ck"), WC);
+            prop_assert_eq!(refused, vec!["wildcard_on_public_suffix".to_owned()]);
+            let below = format!("*.{label}.{label}.ck");
+            prop_assert!(Fqdn::parse(&below, WC).is_ok(), "{} refused", below);
+        }
+
         #[test]
         fn parse_never_panics_and_never_refuses_silently(s in any::<String>()) {
             if let Err(issues) = Fqdn::parse(&s, WC) {

@@ -5,8 +5,41 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::catalog::{certificate_plan, Catalog};
+use crate::domain::catalog::{certificate_plan, Catalog, ProductLine};
+use crate::domain::pki::keygen::KeyType;
+use crate::http::handlers::keygen::KeyTypeView;
+use crate::http::steps::PaymentMethodView;
 use crate::http::AppState;
+
+/// The product line: `ssl` (Pack SSL) or `ssl_rgs` (SSL RGS*, which needs a named
+/// "responsable du certificat").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductLineView {
+    Ssl,
+    SslRgs,
+}
+
+impl From<ProductLine> for ProductLineView {
+    fn from(p: ProductLine) -> Self {
+        match p {
+            ProductLine::Ssl => Self::Ssl,
+            ProductLine::SslRgs => Self::SslRgs,
+        }
+    }
+}
+
+impl From<KeyType> for KeyTypeView {
+    fn from(k: KeyType) -> Self {
+        match k {
+            KeyType::EcdsaP256 => Self::EcdsaP256,
+            KeyType::EcdsaP384 => Self::EcdsaP384,
+            KeyType::Rsa2048 => Self::Rsa2048,
+            KeyType::Rsa3072 => Self::Rsa3072,
+            KeyType::Rsa4096 => Self::Rsa4096,
+        }
+    }
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct CatalogResponse {
@@ -15,6 +48,8 @@ pub struct CatalogResponse {
     pub catalog_version: String,
     /// True while the prices are the example data shipped with certorder.
     pub example_prices: bool,
+    /// A note from the operator about the catalogue; `null` when none.
+    #[schema(required = true)]
     pub note: Option<String>,
     #[schema(example = "EUR")]
     pub currency: String,
@@ -27,6 +62,9 @@ pub struct CatalogResponse {
     /// The CA/Browser Forum's maximum certificate validity, by issue date.
     pub certificate_lifetime: Vec<LifetimeEntry>,
     pub authorities: Vec<AuthorityEntry>,
+    /// The wizard's steps: labels, the generation methods each applies to, and the fields
+    /// (JSON pointers) that answer it.
+    pub wizard: crate::http::wizard_meta::WizardEntry,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -38,8 +76,8 @@ pub struct TermsEntry {
 
 #[derive(Serialize, ToSchema)]
 pub struct KeyTypeEntryView {
-    #[schema(example = "ecdsa-p256")]
-    pub id: String,
+    /// What to send as `key_type` to `POST /orders/{id}/generate-csr`.
+    pub id: KeyTypeView,
     pub label_fr: String,
     pub label_en: String,
     pub default: bool,
@@ -53,8 +91,8 @@ pub struct LifetimeEntry {
 
 #[derive(Serialize, ToSchema)]
 pub struct PaymentMethodEntry {
-    #[schema(example = "bank_transfer")]
-    pub id: String,
+    /// What to send as `payment.method`.
+    pub id: PaymentMethodView,
     pub label_fr: String,
     pub label_en: String,
 }
@@ -80,9 +118,7 @@ pub struct AuthorityEntry {
     pub name: String,
     /// The issuing CA.
     pub issuer: String,
-    /// `ssl` or `ssl_rgs`.
-    #[schema(example = "ssl")]
-    pub product_line: String,
+    pub product_line: ProductLineView,
     pub product_line_label: String,
     pub durations: Vec<DurationEntry>,
     /// Names allowed beyond the primary one.
@@ -113,7 +149,7 @@ impl CatalogResponse {
                 .key_types()
                 .iter()
                 .map(|k| KeyTypeEntryView {
-                    id: k.id.as_str().to_owned(),
+                    id: k.id.into(),
                     label_fr: k.label_fr.clone(),
                     label_en: k.label_en.clone(),
                     default: k.default,
@@ -135,10 +171,7 @@ impl CatalogResponse {
                     id: a.id.clone(),
                     name: a.name.clone(),
                     issuer: a.issuer.clone(),
-                    product_line: serde_json::to_value(a.product_line)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    product_line: a.product_line.into(),
                     product_line_label: a.product_line.label().to_owned(),
                     durations: a
                         .durations_months
@@ -167,7 +200,7 @@ impl CatalogResponse {
                         .payment_methods
                         .iter()
                         .map(|m| PaymentMethodEntry {
-                            id: m.as_str().to_owned(),
+                            id: (*m).into(),
                             label_fr: m.label_fr().to_owned(),
                             label_en: m.label_en().to_owned(),
                         })
@@ -175,6 +208,7 @@ impl CatalogResponse {
                     requires_certificate_manager: a.requires_certificate_manager,
                 })
                 .collect(),
+            wizard: crate::http::wizard_meta::wizard(),
         }
     }
 }

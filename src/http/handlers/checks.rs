@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::catalog::{find_authority, Authority};
-use crate::domain::order::wizard::MAX_ADDITIONAL_DOMAINS_INPUT;
+use crate::domain::order::wizard::{list_verdict, verify_decoding, MAX_ADDITIONAL_DOMAINS_INPUT};
+use crate::domain::order::CsrOrigin;
 use crate::domain::pki::csr::decode_csr as decode;
 use crate::domain::pki::fqdn::{
     check_domain_list, check_name, Fqdn, ListRules, NameRules, NameVerdict,
@@ -24,7 +25,8 @@ pub struct CsrDecodeRequest {
         example = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB...\n-----END CERTIFICATE REQUEST-----\n"
     )]
     pub csr_pem: String,
-    /// Check the names against this authority's rules (wildcards).
+    /// Check the CSR as an order for this authority would: wildcards, the limit of extra
+    /// names and the registrable-domain rule. The verdict is the order's.
     pub authority: Option<String>,
 }
 
@@ -35,11 +37,15 @@ pub struct NameVerdictView {
     pub input: String,
     pub valid: bool,
     /// Lowercase A-label form.
+    #[schema(required = true)]
     pub normalized: Option<String>,
     /// Unicode form (IDN).
+    #[schema(required = true)]
     pub unicode: Option<String>,
     /// The registrable domain (public suffix + one label), e.g. `certigna.fr`.
+    #[schema(required = true)]
     pub registrable_domain: Option<String>,
+    #[schema(required = true)]
     pub public_suffix: Option<String>,
     pub wildcard: bool,
     /// Every rule the name breaks.
@@ -68,9 +74,11 @@ impl NameVerdictView {
 
 #[derive(Serialize, ToSchema)]
 pub struct CsrDecodeResponse {
-    /// True when the CSR would be accepted by an order.
+    /// True when the CSR would be accepted by an order (for `authority`, when given): the
+    /// same functions give both verdicts.
     pub valid: bool,
     /// The decoded CSR, whenever it could be parsed at all.
+    #[schema(required = true)]
     pub csr: Option<CsrView>,
     /// The verdict on each name (CN, then SAN dNSNames).
     pub names: Vec<NameVerdictView>,
@@ -120,7 +128,6 @@ pub async fn decode_csr(
         wildcard_allowed: authority.is_none_or(|a| a.wildcard_allowed),
     };
     let decoding = decode(&req.csr_pem, "/csr_pem");
-    let mut issues = decoding.issues;
     let mut names = Vec::new();
     if let Some(d) = &decoding.details {
         let mut seen: Vec<String> = Vec::new();
@@ -129,14 +136,31 @@ pub async fn decode_csr(
                 continue;
             }
             seen.push(raw.clone());
-            let verdict = check_name(raw, rules);
-            issues.extend(verdict.issues.iter().cloned().map(|i| i.at("/csr_pem")));
-            names.push(NameVerdictView::from(verdict, "/csr_pem", lang));
+            names.push(NameVerdictView::from(
+                check_name(raw, rules),
+                "/csr_pem",
+                lang,
+            ));
         }
     }
+    let csr = decoding.details.as_ref().map(CsrView::from);
+    // The order's verdict, by the order's functions: the CSR and each of its names, then
+    // the authority's list rules (limit of extra names, registrable domain).
+    let issues = match verify_decoding(decoding, CsrOrigin::Pasted, "/csr_pem", rules) {
+        Ok(record) => {
+            let mut issues = Vec::new();
+            let (primary, others) = record
+                .names
+                .split_first()
+                .map_or((None, &[][..]), |(p, o)| (Some(p.as_str()), o));
+            list_verdict(primary, "/csr_pem", others, &[], authority, &mut issues);
+            issues
+        }
+        Err(issues) => issues,
+    };
     Ok(web::Json(CsrDecodeResponse {
-        valid: decoding.details.is_some() && issues.is_empty(),
-        csr: decoding.details.as_ref().map(CsrView::from),
+        valid: csr.is_some() && issues.is_empty(),
+        csr,
         names,
         issues: localize(&issues, lang),
     }))

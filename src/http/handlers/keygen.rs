@@ -71,25 +71,92 @@ pub struct OpenSslRecipe {
     pub csr_file: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GenerateCsrResponse {
-    /// `generated`: the key and CSR are below and the CSR is on the order. `openssl`:
-    /// server-side generation is off; run `openssl` with the recipe, then paste the CSR
+/// The answer of `generate-csr`, discriminated by `mode` (see [`GenerateCsrResponse::schema`]).
+#[derive(Debug, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum GenerateCsrResponse {
+    /// The key and CSR are below and the CSR is on the order.
+    Generated(GeneratedKeyReply),
+    /// Server-side generation is off: run `openssl` with the recipe, then paste the CSR
     /// (`generation_method: csr`, `csr_pem`).
-    #[schema(example = "generated")]
-    pub mode: String,
+    Openssl(OpenSslReply),
+}
+
+/// `mode: generated`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneratedKeyReply {
     pub key_type: KeyTypeView,
     /// The CSR, also stored on the order.
-    pub csr_pem: Option<String>,
+    pub csr_pem: String,
     /// The private key, PKCS#8 PEM — shown once, in this response only, never stored.
-    pub private_key_pem: Option<String>,
+    #[schema(format = Password)]
+    pub private_key_pem: String,
     /// Whether `private_key_pem` is encrypted with the passphrase given.
     pub private_key_encrypted: bool,
     /// SHA-256 of the public key (DER SubjectPublicKeyInfo), as kept on the order.
-    pub public_key_sha256: Option<String>,
-    pub openssl: Option<OpenSslRecipe>,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub public_key_sha256: String,
     /// The order after the CSR was stored.
     pub order: OrderResponse,
+}
+
+/// `mode: openssl`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenSslReply {
+    pub key_type: KeyTypeView,
+    pub openssl: OpenSslRecipe,
+    /// The order, unchanged.
+    pub order: OrderResponse,
+}
+
+impl utoipa::PartialSchema for GenerateCsrResponse {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::http::contract::discriminated_union(
+            "mode",
+            &[
+                ("generated", "GenerateCsrGenerated"),
+                ("openssl", "GenerateCsrOpenssl"),
+            ],
+        )
+        .description(Some(
+            "`mode: generated`: the key and CSR are here and the CSR is on the order. \
+`mode: openssl`: server-side generation is off; run `openssl` with the recipe, then paste the \
+CSR (`generation_method: csr`, `csr_pem`).",
+        ))
+        .into()
+    }
+}
+
+impl ToSchema for GenerateCsrResponse {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::http::contract::tagged_variant;
+        use utoipa::PartialSchema;
+        schemas.push((
+            "GenerateCsrGenerated".into(),
+            tagged_variant(
+                GeneratedKeyReply::schema(),
+                "mode",
+                "generated",
+                "The key and CSR were made; the CSR is on the order.",
+            ),
+        ));
+        schemas.push((
+            "GenerateCsrOpenssl".into(),
+            tagged_variant(
+                OpenSslReply::schema(),
+                "mode",
+                "openssl",
+                "Server-side generation is off: the OpenSSL recipe for the same CSR.",
+            ),
+        ));
+        <GeneratedKeyReply as ToSchema>::schemas(schemas);
+        <OpenSslReply as ToSchema>::schemas(schemas);
+    }
 }
 
 /// The answer, with `Cache-Control: no-store` (it may carry a private key) and the order's
@@ -153,22 +220,17 @@ pub async fn generate_csr(
     if !state.settings.server_keygen {
         let recipe = openssl_instructions(key_type, &subject, &names);
         return Ok(NoStore(
-            GenerateCsrResponse {
-                mode: "openssl".into(),
+            GenerateCsrResponse::Openssl(OpenSslReply {
                 key_type: key_type_view,
-                csr_pem: None,
-                private_key_pem: None,
-                private_key_encrypted: false,
-                public_key_sha256: None,
-                openssl: Some(OpenSslRecipe {
+                openssl: OpenSslRecipe {
                     config_file: recipe.config_file,
                     config: recipe.config,
                     command: recipe.command,
                     key_file: recipe.key_file,
                     csr_file: recipe.csr_file,
-                }),
+                },
                 order: OrderResponse::build(order, None, &state, lang.0),
-            },
+            }),
             order.version,
         ));
     }
@@ -201,16 +263,14 @@ pub async fn generate_csr(
     let saved = app::orders::attach_generated_csr(&state.app, caller, &generation, record).await?;
     tracing::info!(order = %saved.id.0, key_type = key_type.as_str(), "key pair and CSR generated");
     Ok(NoStore(
-        GenerateCsrResponse {
-            mode: "generated".into(),
+        GenerateCsrResponse::Generated(GeneratedKeyReply {
             key_type: key_type_view,
-            csr_pem: Some(generated.csr_pem.clone()),
-            private_key_pem: Some(generated.private_key_pem.to_string()),
+            csr_pem: generated.csr_pem.clone(),
+            private_key_pem: generated.private_key_pem.to_string(),
             private_key_encrypted: encrypted,
-            public_key_sha256: Some(generated.public_key_sha256.clone()),
-            openssl: None,
+            public_key_sha256: generated.public_key_sha256.clone(),
             order: OrderResponse::build(&saved, None, &state, lang.0),
-        },
+        }),
         saved.version,
     ))
 }

@@ -1,6 +1,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod checks;
+pub mod documents;
 pub mod formulaire;
 pub mod health;
 pub mod keygen;
