@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod housekeeping;
 pub mod http;
 pub mod mail;
 pub mod outbox_worker;

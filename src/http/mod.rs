@@ -6,7 +6,10 @@ pub mod handlers;
 pub mod idempotency;
 pub mod json;
 pub mod keygen_pool;
+pub mod panic;
+pub mod password_pool;
 pub mod problem;
+pub mod rate_limit;
 pub mod steps;
 pub mod views;
 
@@ -34,6 +37,10 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub justificatifs: Arc<JustificatifRules>,
     pub keygen: keygen_pool::KeygenPool,
+    /// The bounded pool verifying passwords (sign-in).
+    pub passwords: password_pool::PasswordPool,
+    /// The rate limits of the expensive routes (also used by the housekeeping task).
+    pub limits: Arc<rate_limit::RateLimits>,
 }
 
 /// The language of the answer, from `Accept-Language` (French unless English is preferred).
@@ -152,6 +159,11 @@ const HTTP_CODES: &[ErrorCode] = &[
         code: "too_many_sign_in_failures",
         fr: "Trop d'échecs de connexion : réessayez après Retry-After.",
         en: "Too many sign-in failures: retry after Retry-After.",
+    },
+    ErrorCode {
+        code: "rate_limited",
+        fr: "Trop de requêtes sur cette opération coûteuse : réessayez après Retry-After (voir RateLimit).",
+        en: "Too many requests for this expensive operation: retry after Retry-After (see RateLimit).",
     },
     ErrorCode {
         code: "token_missing",
@@ -286,6 +298,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let mut api = api;
+    rate_limit::document(&mut api);
     api
 }
 

@@ -381,6 +381,8 @@ impl From<DbError> for ApiError {
         match e {
             DbError::NotFound => ApiError::NotFound,
             DbError::VersionConflict => ApiError::PreconditionFailed,
+            // Logged once where it happened, by the panic hook (`http::panic`).
+            DbError::Panicked => ApiError::Internal,
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable { retry_after: 2 }

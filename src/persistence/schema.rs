@@ -35,8 +35,18 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (username) {
+    login_address_failures (client_addr) {
+        client_addr -> Text,
+        failures -> Int4,
+        last_failure_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_failures (username, client_addr) {
         username -> Text,
+        client_addr -> Text,
         failures -> Int4,
         last_failure_at -> Timestamptz,
         locked_until -> Nullable<Timestamptz>,
@@ -92,6 +102,7 @@ diesel::joinable!(outbox -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     idempotency_keys,
+    login_address_failures,
     login_failures,
     orders,
     outbox,

@@ -11,6 +11,8 @@ mod errors;
 mod formulaire;
 mod mail;
 mod orders;
+mod reliability;
 mod schema;
 mod security;
+mod throttle;
 mod wizard;
