@@ -15,7 +15,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 certorder
 COPY --from=build /src/target/release/certorder /usr/local/bin/certorder
 USER certorder
-ENV BIND_ADDRESS=0.0.0.0:8080
+# Production unless told otherwise: a JWT_SECRET (32+ bytes) must then be given, and the
+# development key is refused. docker-compose.yml sets explicit development settings.
+ENV CERTORDER_ENV=production \
+    BIND_ADDRESS=0.0.0.0:8080
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD curl -fsS http://127.0.0.1:8080/health/ready || exit 1
 ENTRYPOINT ["certorder"]

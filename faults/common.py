@@ -37,9 +37,19 @@ class Failure(Exception):
     pass
 
 
+# Checks made so far; `main` ends every script with "N passed, N failed".
+_counts = {"passed": 0, "failed": 0}
+
+
 def check(cond: bool, msg: str) -> None:
     if not cond:
+        _counts["failed"] += 1
         raise Failure(msg)
+    _counts["passed"] += 1
+
+
+def _summary() -> None:
+    print(f"{_counts['passed']} passed, {_counts['failed']} failed", flush=True)
 
 
 # --- cleanup -----------------------------------------------------------------------------
@@ -79,18 +89,23 @@ def main(fn) -> None:
     try:
         fn()
     except Failure as e:
+        _counts["failed"] = max(_counts["failed"], 1)
         print(f"FAIL {name}: {e}", flush=True)
         _run_cleanups()
+        _summary()
         sys.exit(1)
     except Exception:
         import traceback
 
         traceback.print_exc()
         print(f"FAIL {name}: unexpected error", flush=True)
+        _counts["failed"] += 1
         _run_cleanups()
+        _summary()
         sys.exit(1)
     _run_cleanups()
     print(f"OK {name} ({time.monotonic() - started:.0f} s)", flush=True)
+    _summary()
 
 
 # --- ports, binary -----------------------------------------------------------------------
@@ -208,9 +223,17 @@ class Service:
         on_exit(self.kill)
 
     def start(self, wait: float = 60) -> None:
+        self.launch()
+        self.wait_live(wait)
+
+    def launch(self) -> None:
+        """Starts the process without waiting for it (replicas started at the same moment)."""
         logf = open(self.logpath, "ab")
         self.proc = subprocess.Popen([binary()], env=self.env, stdout=logf, stderr=logf,
                                      stdin=subprocess.DEVNULL)
+
+    def wait_live(self, wait: float = 60) -> None:
+        assert self.proc
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -228,6 +251,19 @@ class Service:
     def wait(self, timeout: float) -> int:
         assert self.proc
         return self.proc.wait(timeout=timeout)
+
+    def status_kb(self, field: str) -> int:
+        """A memory figure of /proc/PID/status in kB (`VmHWM`: peak resident, `VmRSS`: now)."""
+        assert self.proc
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise Failure(f"{field} not in /proc/{self.proc.pid}/status")
+
+    def log_text(self) -> str:
+        with open(self.logpath, errors="replace") as f:
+            return f.read()
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

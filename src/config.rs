@@ -3,8 +3,38 @@
 
 use std::time::Duration;
 
+/// `CERTORDER_ENV`: what kind of deployment this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// A developer's machine: the development JWT key is allowed, on a loopback address.
+    Development,
+    /// The test suite: like development.
+    Test,
+    /// Anything serving real users (the container image's default).
+    Production,
+}
+
+impl Environment {
+    fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Some(Environment::Development),
+            "test" => Some(Environment::Test),
+            "production" | "prod" => Some(Environment::Production),
+            _ => None,
+        }
+    }
+
+    /// Development settings (the committed JWT key) are allowed.
+    pub fn is_development(self) -> bool {
+        matches!(self, Environment::Development | Environment::Test)
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
+    /// `CERTORDER_ENV`: `development` (the default of `cargo run`), `test` or `production`
+    /// (the default of the container image).
+    pub environment: Environment,
     /// `DATABASE_URL`: the PostgreSQL database; created at start-up when it does not exist.
     pub database_url: String,
     /// `BIND_ADDRESS`: where the HTTP server listens (`127.0.0.1:0` picks a free port).
@@ -16,10 +46,26 @@ pub struct Settings {
     pub jwt: JwtSettings,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
-    /// `LOGIN_MAX_FAILURES`: consecutive sign-in failures before a username is locked out.
+    /// `LOGIN_MAX_FAILURES`: sign-in failures of one username from one client address before
+    /// that pair is locked out (the same username from another address is not).
     pub login_max_failures: u32,
     /// `LOGIN_LOCKOUT_SECONDS`: the first lock-out; it doubles with each further failure.
     pub login_lockout: Duration,
+    /// `LOGIN_ADDRESS_MAX_FAILURES`: sign-in failures from one client address, whatever the
+    /// usernames, before the address is locked out (default 50).
+    pub login_address_max_failures: u32,
+    /// `LOGIN_ADDRESS_LOCKOUT_SECONDS`: the address's first lock-out (default 60 s), doubling.
+    pub login_address_lockout: Duration,
+    /// `LOGIN_FAILURE_WINDOW_SECONDS`: failures older than this are forgotten (default 900).
+    pub login_failure_window: Duration,
+    /// Requests per minute on the expensive routes (`RATE_LIMIT_*`).
+    pub rate_limits: RateLimitSettings,
+    /// `HOUSEKEEPING_INTERVAL_SECONDS`: how often expired rows are purged (default 300; 0 off).
+    pub housekeeping_interval: Duration,
+    /// `HOUSEKEEPING_BATCH`: rows deleted per table and run, at most (default 1000).
+    pub housekeeping_batch: u32,
+    /// `IDEMPOTENCY_KEY_TTL_HOURS`: how long an `Idempotency-Key`'s answer is kept (default 24).
+    pub idempotency_ttl: Duration,
     /// `MAX_BODY_BYTES`: JSON bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
     /// `PUBLIC_BASE_URL`: the URL clients reach the service at (used in links).
@@ -31,6 +77,11 @@ pub struct Settings {
     /// `KEYGEN_THREADS`: threads generating keys; `KEYGEN_QUEUE`: requests that may wait.
     pub keygen_threads: usize,
     pub keygen_queue: usize,
+    /// `PASSWORD_HASH_THREADS`: threads verifying passwords (default: the cores, at most 4;
+    /// each holds 19 MiB while busy); `PASSWORD_HASH_QUEUE`: sign-ins that may wait for
+    /// them (default 16). Beyond, a sign-in gets 503 with `Retry-After`.
+    pub password_hash_threads: usize,
+    pub password_hash_queue: usize,
     pub smtp: SmtpConfig,
     /// `OUTBOX_WORKER`: `on` (default) runs the e-mail worker in this process.
     pub outbox_worker: bool,
@@ -89,7 +140,41 @@ impl std::fmt::Debug for Settings {
 
 /// The development signing key. The service refuses to start with it unless
 /// `CERTORDER_ENV` is `development` (the default) or `test`.
+///
+/// Outside development and test the service also refuses a missing `JWT_SECRET`; everywhere
+/// it refuses keys (current or previous) shorter than [`MIN_KEY_BYTES`]; and with
+/// development settings it refuses to listen on a non-loopback address unless
+/// `ALLOW_DEV_ON_PUBLIC_BIND=on` says that this is meant (the compose file, whose container
+/// must listen on 0.0.0.0, publishes the port on the host's loopback only).
 pub const DEV_JWT_SECRET: &str = "certorder-development-secret-change-me-0123456789";
+
+/// Requests per minute for one class of expensive route: per client address and per
+/// account; 0 is no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub per_address: u32,
+    pub per_account: u32,
+}
+
+/// The rate limits of the expensive routes (`http::rate_limit`).
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    /// `RATE_LIMIT_SIGN_IN_PER_ADDRESS` (default 60/min).
+    pub sign_in: Limit,
+    /// `RATE_LIMIT_KEYGEN_PER_ADDRESS` (30), `RATE_LIMIT_KEYGEN_PER_ACCOUNT` (10).
+    pub keygen: Limit,
+    /// `RATE_LIMIT_PDF_PER_ADDRESS` (120), `RATE_LIMIT_PDF_PER_ACCOUNT` (60).
+    pub pdf: Limit,
+    /// `RATE_LIMIT_CHECKS_PER_ADDRESS` (6000), `RATE_LIMIT_CHECKS_PER_ACCOUNT` (3000): the
+    /// stateless CSR and domain checks.
+    pub checks: Limit,
+    /// `TRUST_X_FORWARDED_FOR`: count clients by the last `X-Forwarded-For` entry (the one
+    /// the reverse proxy in front wrote) instead of the TCP peer (default off).
+    pub trust_forwarded_for: bool,
+}
+
+/// The shortest HMAC key accepted (HS256 wants at least its output size, 32 bytes).
+pub const MIN_KEY_BYTES: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -97,15 +182,35 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// Where settings come from: the process environment, or a map in the unit tests.
+struct Source<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Source<'_> {
+    fn var(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        parse_value(name, self.var(name), default)
+    }
+
+    fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        flag_value(name, self.var(name), default)
+    }
 }
 
-fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+fn parse_value<T: std::str::FromStr>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
-    match var(name) {
+    match value {
         None => Ok(default),
         Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
             name,
@@ -114,8 +219,12 @@ where
     }
 }
 
-fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
-    match var(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+fn flag_value(
+    name: &'static str,
+    value: Option<String>,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None => Ok(default),
         Some("on" | "true" | "1" | "yes") => Ok(true),
         Some("off" | "false" | "0" | "no") => Ok(false),
@@ -127,74 +236,219 @@ fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
 }
 
 impl Settings {
+    /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let environment = var("CERTORDER_ENV").unwrap_or_else(|| "development".into());
-        let secret = var("JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.into());
-        if secret.len() < 32 {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: "must be at least 32 bytes".into(),
-            });
-        }
-        if secret == DEV_JWT_SECRET && !matches!(environment.as_str(), "development" | "test") {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: "the development key cannot be used outside development".into(),
-            });
-        }
-        let previous_keys = match var("JWT_PREVIOUS_KEYS") {
-            None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(|pair| {
-                    pair.split_once('=')
-                        .map(|(k, s)| (k.trim().to_owned(), s.trim().to_owned()))
-                        .ok_or(ConfigError::Invalid {
-                            name: "JWT_PREVIOUS_KEYS",
-                            reason: "expected kid=secret,kid=secret".into(),
-                        })
-                })
-                .collect::<Result<_, _>>()?,
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings from `lookup` (a variable's value by name), checking the rules of
+    /// production-safe defaults (see [`DEV_JWT_SECRET`]).
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let src = Source(lookup);
+        let environment = match src.var("CERTORDER_ENV") {
+            None => Environment::Development,
+            Some(v) => Environment::parse(&v).ok_or(ConfigError::Invalid {
+                name: "CERTORDER_ENV",
+                reason: format!("expected development, test or production, got {v:?}"),
+            })?,
         };
+        let secret = match src.var("JWT_SECRET") {
+            Some(s) => s,
+            None if environment.is_development() => DEV_JWT_SECRET.into(),
+            None => {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_SECRET",
+                    reason: "required outside development: a random key of at least 32 bytes \
+                             (e.g. `openssl rand -base64 48`)"
+                        .into(),
+                })
+            }
+        };
+        check_key("JWT_SECRET", &secret, environment)?;
+        let previous_keys = match src.var("JWT_PREVIOUS_KEYS") {
+            None => Vec::new(),
+            Some(list) => parse_previous_keys(&list, environment)?,
+        };
+        let bind_address = src
+            .var("BIND_ADDRESS")
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let development_settings = environment.is_development() || secret == DEV_JWT_SECRET;
+        if development_settings
+            && !is_loopback(&bind_address)
+            && !src.flag("ALLOW_DEV_ON_PUBLIC_BIND", false)?
+        {
+            return Err(ConfigError::Invalid {
+                name: "BIND_ADDRESS",
+                reason: format!(
+                    "{bind_address} is not a loopback address, and development settings \
+                     (CERTORDER_ENV={}, the development JWT key is accepted) must not be \
+                     reachable from other machines: set CERTORDER_ENV=production and a \
+                     JWT_SECRET, or ALLOW_DEV_ON_PUBLIC_BIND=on if this is meant",
+                    match environment {
+                        Environment::Development => "development",
+                        Environment::Test => "test",
+                        Environment::Production => "production",
+                    }
+                ),
+            });
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
-            database_url: var("DATABASE_URL")
+            environment,
+            database_url: src
+                .var("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/certorder".into()),
-            bind_address: var("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".into()),
-            pool_size: parse("DATABASE_POOL_SIZE", 16)?,
-            workers: parse("HTTP_WORKERS", cores)?,
+            bind_address,
+            pool_size: src.parse("DATABASE_POOL_SIZE", 16)?,
+            workers: src.parse("HTTP_WORKERS", cores)?,
             jwt: JwtSettings {
                 secret,
-                key_id: var("JWT_KEY_ID").unwrap_or_else(|| "k1".into()),
+                key_id: src.var("JWT_KEY_ID").unwrap_or_else(|| "k1".into()),
                 previous_keys,
-                issuer: var("JWT_ISSUER").unwrap_or_else(|| "certorder".into()),
-                audience: var("JWT_AUDIENCE").unwrap_or_else(|| "certorder-api".into()),
-                ttl: Duration::from_secs(parse("TOKEN_TTL_SECONDS", 900)?),
+                issuer: src.var("JWT_ISSUER").unwrap_or_else(|| "certorder".into()),
+                audience: src
+                    .var("JWT_AUDIENCE")
+                    .unwrap_or_else(|| "certorder-api".into()),
+                ttl: Duration::from_secs(src.parse("TOKEN_TTL_SECONDS", 900)?),
             },
-            log_json: var("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
-            login_max_failures: parse("LOGIN_MAX_FAILURES", 5)?,
-            login_lockout: Duration::from_secs(parse("LOGIN_LOCKOUT_SECONDS", 30)?),
-            max_body_bytes: parse("MAX_BODY_BYTES", 64 * 1024)?,
-            public_base_url: var("PUBLIC_BASE_URL")
+            log_json: src
+                .var("LOG_FORMAT")
+                .is_some_and(|v| v.eq_ignore_ascii_case("json")),
+            login_max_failures: src.parse("LOGIN_MAX_FAILURES", 5)?,
+            login_lockout: Duration::from_secs(src.parse("LOGIN_LOCKOUT_SECONDS", 30)?),
+            login_address_max_failures: src.parse("LOGIN_ADDRESS_MAX_FAILURES", 50)?,
+            login_address_lockout: Duration::from_secs(
+                src.parse("LOGIN_ADDRESS_LOCKOUT_SECONDS", 60)?,
+            ),
+            login_failure_window: Duration::from_secs(
+                src.parse("LOGIN_FAILURE_WINDOW_SECONDS", 900)?,
+            ),
+            rate_limits: RateLimitSettings {
+                sign_in: Limit {
+                    per_address: src.parse("RATE_LIMIT_SIGN_IN_PER_ADDRESS", 60)?,
+                    per_account: 0,
+                },
+                keygen: Limit {
+                    per_address: src.parse("RATE_LIMIT_KEYGEN_PER_ADDRESS", 30)?,
+                    per_account: src.parse("RATE_LIMIT_KEYGEN_PER_ACCOUNT", 10)?,
+                },
+                pdf: Limit {
+                    per_address: src.parse("RATE_LIMIT_PDF_PER_ADDRESS", 120)?,
+                    per_account: src.parse("RATE_LIMIT_PDF_PER_ACCOUNT", 60)?,
+                },
+                checks: Limit {
+                    per_address: src.parse("RATE_LIMIT_CHECKS_PER_ADDRESS", 6000)?,
+                    per_account: src.parse("RATE_LIMIT_CHECKS_PER_ACCOUNT", 3000)?,
+                },
+                trust_forwarded_for: src.flag("TRUST_X_FORWARDED_FOR", false)?,
+            },
+            housekeeping_interval: Duration::from_secs(
+                src.parse("HOUSEKEEPING_INTERVAL_SECONDS", 300)?,
+            ),
+            housekeeping_batch: src.parse("HOUSEKEEPING_BATCH", 1000)?,
+            idempotency_ttl: Duration::from_secs(
+                3600 * src.parse::<u64>("IDEMPOTENCY_KEY_TTL_HOURS", 24)?,
+            ),
+            max_body_bytes: src.parse("MAX_BODY_BYTES", 64 * 1024)?,
+            public_base_url: src
+                .var("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
-            catalog_path: var("CATALOG_PATH"),
-            server_keygen: flag("SERVER_KEYGEN", true)?,
-            keygen_threads: parse("KEYGEN_THREADS", 1)?,
-            keygen_queue: parse("KEYGEN_QUEUE", 8)?,
+            catalog_path: src.var("CATALOG_PATH"),
+            server_keygen: src.flag("SERVER_KEYGEN", true)?,
+            keygen_threads: src.parse("KEYGEN_THREADS", 1)?,
+            keygen_queue: src.parse("KEYGEN_QUEUE", 8)?,
+            password_hash_threads: src.parse("PASSWORD_HASH_THREADS", cores.min(4))?,
+            password_hash_queue: src.parse("PASSWORD_HASH_QUEUE", 16)?,
             smtp: SmtpConfig {
-                host: var("SMTP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
-                port: parse("SMTP_PORT", 1025)?,
-                username: var("SMTP_USERNAME"),
-                password: var("SMTP_PASSWORD"),
-                starttls: flag("SMTP_STARTTLS", false)?,
-                from: var("MAIL_FROM")
+                host: src.var("SMTP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
+                port: src.parse("SMTP_PORT", 1025)?,
+                username: src.var("SMTP_USERNAME"),
+                password: src.var("SMTP_PASSWORD"),
+                starttls: src.flag("SMTP_STARTTLS", false)?,
+                from: src
+                    .var("MAIL_FROM")
                     .unwrap_or_else(|| "Certorder <commandes@certorder.localhost>".into()),
             },
-            outbox_worker: flag("OUTBOX_WORKER", true)?,
-            outbox_poll: Duration::from_millis(parse("OUTBOX_POLL_MS", 1000)?),
-            outbox_retry_base: Duration::from_millis(parse("OUTBOX_RETRY_BASE_MS", 5000)?),
+            outbox_worker: src.flag("OUTBOX_WORKER", true)?,
+            outbox_poll: Duration::from_millis(src.parse("OUTBOX_POLL_MS", 1000)?),
+            outbox_retry_base: Duration::from_millis(src.parse("OUTBOX_RETRY_BASE_MS", 5000)?),
         })
     }
+}
+
+/// A key is long enough, and the development key only in development.
+fn check_key(
+    name: &'static str,
+    secret: &str,
+    environment: Environment,
+) -> Result<(), ConfigError> {
+    if secret.len() < MIN_KEY_BYTES {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("each key must be at least {MIN_KEY_BYTES} bytes"),
+        });
+    }
+    if secret == DEV_JWT_SECRET && !environment.is_development() {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "the development key cannot be used outside development".into(),
+        });
+    }
+    Ok(())
+}
+
+/// `kid=secret,kid=secret`: every kid named, every secret a real key.
+fn parse_previous_keys(
+    list: &str,
+    environment: Environment,
+) -> Result<Vec<(String, String)>, ConfigError> {
+    const NAME: &str = "JWT_PREVIOUS_KEYS";
+    list.split(',')
+        .map(|pair| {
+            let (kid, secret) = pair
+                .split_once('=')
+                .map(|(k, s)| (k.trim().to_owned(), s.trim().to_owned()))
+                .ok_or(ConfigError::Invalid {
+                    name: NAME,
+                    reason: "expected kid=secret,kid=secret".into(),
+                })?;
+            if kid.is_empty() {
+                return Err(ConfigError::Invalid {
+                    name: NAME,
+                    reason: "a key without its kid".into(),
+                });
+            }
+            if secret.is_empty() {
+                return Err(ConfigError::Invalid {
+                    name: NAME,
+                    reason: format!("kid {kid:?} has no secret"),
+                });
+            }
+            check_key(NAME, &secret, environment).map_err(|e| match e {
+                ConfigError::Invalid { reason, .. } => ConfigError::Invalid {
+                    name: NAME,
+                    reason: format!("kid {kid:?}: {reason}"),
+                },
+            })?;
+            Ok((kid, secret))
+        })
+        .collect()
+}
+
+/// `host:port` names a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+fn is_loopback(bind_address: &str) -> bool {
+    if let Ok(addr) = bind_address.parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    let host = bind_address
+        .rsplit_once(':')
+        .map_or(bind_address, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The URL without its password, for logs.
@@ -206,5 +460,120 @@ pub fn redact_url(url: &str) -> String {
         }
         Ok(u) => u.to_string(),
         Err(_) => "<unparseable url>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "a-real-production-key-of-forty-bytes-0123";
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        let map: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(&|name| map.get(name).cloned()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn development_is_the_default_and_runs_on_loopback_with_the_development_key() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!(s.jwt.secret, DEV_JWT_SECRET);
+        assert_eq!(s.bind_address, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn production_without_a_jwt_secret_is_refused() {
+        let e = settings(&[("CERTORDER_ENV", "production")]).unwrap_err();
+        assert!(
+            e.starts_with("JWT_SECRET: required outside development"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn production_with_the_development_key_is_refused() {
+        let e = settings(&[
+            ("CERTORDER_ENV", "production"),
+            ("JWT_SECRET", DEV_JWT_SECRET),
+        ])
+        .unwrap_err();
+        assert!(e.contains("development key cannot be used"), "{e}");
+    }
+
+    #[test]
+    fn a_jwt_secret_shorter_than_32_bytes_is_refused_everywhere() {
+        for env in ["development", "production"] {
+            let e = settings(&[("CERTORDER_ENV", env), ("JWT_SECRET", "too-short")]).unwrap_err();
+            assert!(e.contains("at least 32 bytes"), "{env}: {e}");
+        }
+    }
+
+    #[test]
+    fn previous_keys_that_are_short_empty_unnamed_or_the_development_key_are_refused() {
+        let prod = |list: &str| {
+            settings(&[
+                ("CERTORDER_ENV", "production"),
+                ("JWT_SECRET", KEY),
+                ("JWT_PREVIOUS_KEYS", list),
+            ])
+        };
+        for (list, why) in [
+            ("k0=short", "at least 32 bytes"),
+            ("k0=", "has no secret"),
+            (&format!("={KEY}")[..], "without its kid"),
+            ("k0", "expected kid=secret"),
+            (&format!("k0={DEV_JWT_SECRET}")[..], "development key"),
+            (&format!("k0={KEY},k1=short")[..], "kid \"k1\""),
+        ] {
+            let e = prod(list).unwrap_err();
+            assert!(
+                e.starts_with("JWT_PREVIOUS_KEYS") && e.contains(why),
+                "{list}: {e}"
+            );
+        }
+        let ok = prod(&format!("k0={KEY}, k1={KEY}x")).unwrap();
+        assert_eq!(ok.jwt.previous_keys.len(), 2);
+    }
+
+    #[test]
+    fn development_settings_on_a_public_address_are_refused_unless_explicitly_allowed() {
+        for addr in ["0.0.0.0:8080", "[::]:8080", "192.0.2.10:80"] {
+            let e = settings(&[("BIND_ADDRESS", addr)]).unwrap_err();
+            assert!(
+                e.starts_with("BIND_ADDRESS") && e.contains("not a loopback"),
+                "{e}"
+            );
+            let allowed = settings(&[("BIND_ADDRESS", addr), ("ALLOW_DEV_ON_PUBLIC_BIND", "on")]);
+            assert!(allowed.is_ok(), "{addr}");
+        }
+        for addr in [
+            "127.0.0.1:0",
+            "[::1]:8080",
+            "localhost:8080",
+            "127.0.1.1:8080",
+        ] {
+            assert!(settings(&[("BIND_ADDRESS", addr)]).is_ok(), "{addr}");
+        }
+    }
+
+    #[test]
+    fn production_with_a_real_key_may_listen_on_every_address() {
+        let s = settings(&[
+            ("CERTORDER_ENV", "production"),
+            ("JWT_SECRET", KEY),
+            ("BIND_ADDRESS", "0.0.0.0:8080"),
+        ])
+        .unwrap();
+        assert_eq!(s.environment, Environment::Production);
+    }
+
+    #[test]
+    fn an_unknown_environment_name_is_refused() {
+        let e = settings(&[("CERTORDER_ENV", "staging")]).unwrap_err();
+        assert!(e.starts_with("CERTORDER_ENV"), "{e}");
     }
 }

@@ -3,6 +3,11 @@
 
 use clap::Parser;
 
+/// Measured against glibc's malloc in bench/RESULTS.md; not the default.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use certorder::cli::{Cli, Command};
 use certorder::config::Settings;
 use certorder::startup::Application;

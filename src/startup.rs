@@ -15,7 +15,10 @@ use crate::app;
 use crate::config::Settings;
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::justificatifs::default_rules;
+use crate::housekeeping::{self, Housekeeper};
 use crate::http::keygen_pool::KeygenPool;
+use crate::http::password_pool::PasswordPool;
+use crate::http::rate_limit::RateLimits;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
 use crate::persistence::{self, Db};
 use crate::workers::mail::OutboxWorker;
@@ -25,6 +28,8 @@ pub struct Application {
     server: Server,
     /// The e-mail worker, when `OUTBOX_WORKER` is on; stopped after the server.
     worker: Option<OutboxWorker>,
+    /// The periodic purge, unless `HOUSEKEEPING_INTERVAL_SECONDS` is 0.
+    housekeeper: Option<Housekeeper>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +50,16 @@ impl Application {
     /// Prepares the database (creates it, runs migrations), binds the listener and builds the
     /// server. The server runs when `run_until_stopped` is awaited.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with(settings, |_| {}).await
+    }
+
+    /// `build`, with `extra` registering more routes behind the same middleware (the tests
+    /// add routes that panic). They stay out of the OpenAPI contract; the binary adds none.
+    pub async fn build_with(
+        settings: Settings,
+        extra: fn(&mut web::ServiceConfig),
+    ) -> Result<Self, StartupError> {
+        http::panic::install_hook();
         let url = settings.database_url.clone();
         actix_web::rt::task::spawn_blocking(move || persistence::prepare_database(&url))
             .await
@@ -58,11 +73,25 @@ impl Application {
             .outbox_worker
             .then(|| OutboxWorker::spawn(db.clone(), &settings))
             .transpose()?;
-        let server = run(listener, db, settings)?;
+        let limits = Arc::new(RateLimits::new(&settings.rate_limits));
+        let housekeeper = (!settings.housekeeping_interval.is_zero()).then(|| {
+            Housekeeper::spawn(
+                db.clone(),
+                limits.clone(),
+                housekeeping::Policy {
+                    idempotency_ttl: settings.idempotency_ttl,
+                    login_failure_window: settings.login_failure_window,
+                    batch: settings.housekeeping_batch.max(1),
+                },
+                settings.housekeeping_interval,
+            )
+        });
+        let server = run(listener, db, limits, settings, extra)?;
         Ok(Self {
             port,
             server,
             worker,
+            housekeeper,
         })
     }
 
@@ -75,11 +104,20 @@ impl Application {
         if let Some(worker) = self.worker {
             worker.stop().await;
         }
+        if let Some(housekeeper) = self.housekeeper {
+            housekeeper.stop().await;
+        }
         result
     }
 }
 
-fn run(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, StartupError> {
+fn run(
+    listener: TcpListener,
+    db: Db,
+    limits: Arc<RateLimits>,
+    settings: Settings,
+    extra: fn(&mut web::ServiceConfig),
+) -> Result<Server, StartupError> {
     let workers = settings.workers.max(1);
     let body_limit = settings.max_body_bytes;
     let catalog = match &settings.catalog_path {
@@ -94,6 +132,8 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Star
         app: app::App::new(db, catalog, default_rules()),
         keys: JwtKeys::new(&settings.jwt),
         keygen: KeygenPool::new(settings.keygen_threads, settings.keygen_queue),
+        passwords: PasswordPool::new(settings.password_hash_threads, settings.password_hash_queue),
+        limits,
         settings: Arc::new(settings),
     });
     let prometheus = PrometheusMetricsBuilder::new("certorder")
@@ -112,8 +152,11 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Star
             .app_data(http::path_config())
             .configure(http::routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", spec.clone()))
+        app.configure(extra)
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(http::not_found))
+            .wrap(from_fn(http::panic::catch_panic))
+            .wrap(from_fn(http::rate_limit::limit))
             .wrap(prometheus.clone())
             .wrap(from_fn(http::problem::render_problems))
             .wrap(TracingLogger::default())

@@ -35,7 +35,8 @@ impl Clock for SystemClock {
 /// What the use cases share: the database, the catalogue, the justificatifs rules, the clock.
 #[derive(Clone)]
 pub struct App {
-    pub(crate) db: Db,
+    /// The one door to the database: use cases and workers go through it; `http` never does.
+    pub db: Db,
     pub catalog: Arc<Catalog>,
     pub justificatifs: Arc<JustificatifRules>,
     pub clock: Arc<dyn Clock>,
@@ -119,6 +120,11 @@ impl From<diesel::result::Error> for AppError {
 }
 
 impl AppError {
+    /// A panic in the blocking task (a bug, logged by the panic hook).
+    pub fn is_panic(&self) -> bool {
+        matches!(self, AppError::Db(DbError::Panicked))
+    }
+
     /// The database could not be reached (worth retrying), rather than a bug.
     pub fn is_unavailable(&self) -> bool {
         matches!(self, AppError::Db(e) if e.is_unavailable())

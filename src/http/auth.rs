@@ -151,6 +151,12 @@ impl FromRequest for Authenticated {
     }
 }
 
+/// The account of a request's valid bearer token, if it has one (the rate limits count
+/// per account with it; the route's own extractor still answers a bad token).
+pub fn bearer_account(req: &HttpRequest) -> Option<Uuid> {
+    authenticate(req).ok().map(|caller| caller.account_id.0)
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Caller, AuthFailure> {
     let keys = &req
         .app_data::<actix_web::web::Data<super::AppState>>()

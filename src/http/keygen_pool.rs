@@ -1,7 +1,7 @@
 //! The bounded pool for key generation (case 2). RSA keys cost 0.1–1 s of CPU each: they run
 //! on dedicated threads, at most `threads` at a time, with at most `queue` requests waiting;
 //! beyond that a request is refused at once (503 with `Retry-After`) instead of stalling
-//! the server.
+//! the server. A panic in `f` is not "full": it unwinds into the handler (→ 500).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -41,9 +41,20 @@ impl KeygenPool {
         }
         let _admission = Admission(self.admitted.clone());
         let _permit = self.running.acquire().await.map_err(|_| PoolFull)?;
-        actix_web::rt::task::spawn_blocking(f)
-            .await
-            .map_err(|_| PoolFull)
+        let span = tracing::Span::current();
+        match actix_web::rt::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            f()
+        })
+        .await
+        {
+            Ok(value) => Ok(value),
+            // A panic is a bug, not a full pool: it goes on unwinding in the handler, where
+            // `http::panic::catch_panic` answers 500 (the hook has logged it already). The
+            // slot and the admission are released as this frame unwinds.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(PoolFull),
+        }
     }
 }
 

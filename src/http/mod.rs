@@ -7,7 +7,10 @@ pub mod handlers;
 pub mod idempotency;
 pub mod json;
 pub mod keygen_pool;
+pub mod panic;
+pub mod password_pool;
 pub mod problem;
+pub mod rate_limit;
 pub mod steps;
 pub mod views;
 pub mod wizard_meta;
@@ -33,6 +36,10 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub settings: Arc<Settings>,
     pub keygen: keygen_pool::KeygenPool,
+    /// The bounded pool verifying passwords (sign-in).
+    pub passwords: password_pool::PasswordPool,
+    /// The rate limits of the expensive routes (also used by the housekeeping task).
+    pub limits: Arc<rate_limit::RateLimits>,
 }
 
 /// The language of the answer, from `Accept-Language` (French unless English is preferred).
@@ -162,6 +169,11 @@ const HTTP_CODES: &[ErrorCode] = &[
         code: "too_many_sign_in_failures",
         fr: "Trop d'échecs de connexion : réessayez après Retry-After.",
         en: "Too many sign-in failures: retry after Retry-After.",
+    },
+    ErrorCode {
+        code: "rate_limited",
+        fr: "Trop de requêtes sur cette opération coûteuse : réessayez après Retry-After (voir RateLimit).",
+        en: "Too many requests for this expensive operation: retry after Retry-After (see RateLimit).",
     },
     ErrorCode {
         code: "token_missing",
@@ -316,6 +328,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     // These passes need the paths and components the routes bring.
     let mut api = api;
+    // The 429s of the rate-limited routes first, so that the header pass sees them too.
+    rate_limit::document(&mut api);
     for pass in [&contract::Headers as &dyn Modify, &contract::Refinements] {
         pass.modify(&mut api);
     }

@@ -441,6 +441,8 @@ impl From<AppError> for ApiError {
                 "The order's names changed during generation: run it again.",
             ),
             AppError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            // Logged once where it happened, by the panic hook (`http::panic`).
+            e if e.is_panic() => ApiError::Internal,
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable { retry_after: 2 }
@@ -450,6 +452,12 @@ impl From<AppError> for ApiError {
                 ApiError::Internal
             }
         }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::from(e).into()
     }
 }
 

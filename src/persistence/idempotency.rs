@@ -120,3 +120,19 @@ pub fn store(
         .execute(conn)?;
     Ok(())
 }
+
+/// Deletes at most `batch` answers stored before `cutoff` (expired keys: a retry that late is
+/// a new request). Returns the rows deleted.
+pub fn purge_older_than(
+    conn: &mut PgConnection,
+    cutoff: chrono::DateTime<chrono::Utc>,
+    batch: u32,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM idempotency_keys WHERE ctid IN \
+         (SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(batch))
+    .execute(conn)?)
+}

@@ -40,6 +40,10 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("stored data could not be read back: {0}")]
     Corrupt(String),
+    /// The closure panicked on the blocking pool. The panic was logged where it happened
+    /// (with the request's span); the pool thread lives on.
+    #[error("a database task panicked")]
+    Panicked,
 }
 
 impl DbError {
@@ -115,7 +119,13 @@ impl Db {
             f(&mut conn)
         })
         .await
-        .map_err(|e| DbError::Unavailable(format!("blocking task failed: {e}")))?
+        .map_err(|e| {
+            if e.is_panic() {
+                DbError::Panicked
+            } else {
+                DbError::Unavailable(format!("blocking task failed: {e}"))
+            }
+        })?
     }
 
     /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
@@ -137,20 +147,84 @@ impl Db {
     }
 }
 
+/// Any key will do as long as every replica uses the same one: it serializes the creation of
+/// the database (taken in the `postgres` database) and the migrations (taken in the
+/// service's database; advisory locks are per database).
+const PREPARE_LOCK: i64 = 0x6365_7274_6f72_6465; // "certorde"
+
+/// Why the database could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations: {0}")]
+    Migration(String),
+    #[error("cannot create database {0:?}: unsupported name")]
+    UnsupportedName(String),
+    #[error("invalid DATABASE_URL: {0}")]
+    Url(#[from] url::ParseError),
+    /// The database has migrations this binary does not carry: it was migrated by a newer
+    /// release. Running would mean serving with a schema the code does not know.
+    #[error(
+        "the database has migrations this binary does not know ({}): this certorder is older \
+than the database's schema; deploy the release that applied them (or newer)",
+        .0.join(", ")
+    )]
+    NewerSchema(Vec<String>),
+}
+
 /// Creates the database named in `database_url` if it does not exist, then runs the embedded
 /// migrations. Called at start-up and by the CLI.
-pub fn prepare_database(
-    database_url: &str,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///
+/// Replicas may start at the same moment: the creation tolerates a concurrent creator, and the
+/// migrations run under a PostgreSQL advisory lock held on a dedicated connection, so one
+/// replica migrates while the others wait and then find nothing pending. A binary older than
+/// the database (an applied migration it does not know) refuses to start.
+pub fn prepare_database(database_url: &str) -> Result<(), PrepareError> {
     create_database_if_missing(database_url)?;
     let mut conn = PgConnection::establish(database_url)?;
-    conn.run_pending_migrations(MIGRATIONS)?;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(PREPARE_LOCK)
+        .execute(&mut conn)?;
+    let result = migrate(&mut conn);
+    // Closing the connection would release the lock too; unlock explicitly all the same.
+    let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(PREPARE_LOCK)
+        .execute(&mut conn);
+    result
+}
+
+fn migrate(conn: &mut PgConnection) -> Result<(), PrepareError> {
+    use diesel::migration::MigrationSource;
+    let known: std::collections::HashSet<String> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+            .map_err(|e| PrepareError::Migration(e.to_string()))?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+    let mut unknown: Vec<String> = conn
+        .applied_migrations()
+        .map_err(|e| PrepareError::Migration(e.to_string()))?
+        .into_iter()
+        .map(|v| v.to_string())
+        .filter(|v| !known.contains(v))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort();
+        return Err(PrepareError::NewerSchema(unknown));
+    }
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| PrepareError::Migration(e.to_string()))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "migrations applied");
+    }
     Ok(())
 }
 
-fn create_database_if_missing(
-    database_url: &str,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+fn create_database_if_missing(database_url: &str) -> Result<(), PrepareError> {
     if PgConnection::establish(database_url).is_ok() {
         return Ok(());
     }
@@ -161,17 +235,51 @@ fn create_database_if_missing(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(format!("cannot create database {name:?}: unsupported name").into());
+        return Err(PrepareError::UnsupportedName(name));
     }
     url.set_path("/postgres");
     let mut admin = PgConnection::establish(url.as_str())?;
+    // Replicas starting together queue here; the first creates, the others find it.
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(PREPARE_LOCK)
+        .execute(&mut admin)?;
+    let result = create_unless_exists(&mut admin, &name);
+    let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(PREPARE_LOCK)
+        .execute(&mut admin);
+    result
+}
+
+fn create_unless_exists(admin: &mut PgConnection, name: &str) -> Result<(), PrepareError> {
     let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
         "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
     )))
-    .get_result(&mut admin)?;
-    if !exists {
-        tracing::info!(database = %name, "creating database");
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin)?;
+    .get_result(admin)?;
+    if exists {
+        return Ok(());
     }
-    Ok(())
+    tracing::info!(database = %name, "creating database");
+    match diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(admin) {
+        Ok(_) => Ok(()),
+        // A creator that does not take the lock (an older release, a person) was first:
+        // 42P04 duplicate_database, or the unique index of pg_database when both inserted
+        // at once. Either way the database is there, which is all that was asked.
+        Err(e) if is_duplicate_database(&e) => {
+            tracing::info!(database = %name, "created concurrently by another process");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// diesel has no kind for SQLSTATE 42P04; its message is stable across PostgreSQL releases.
+fn is_duplicate_database(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => true,
+        Error::DatabaseError(_, info) => {
+            info.message().contains("already exists") && info.message().contains("database")
+        }
+        _ => false,
+    }
 }

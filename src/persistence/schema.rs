@@ -64,8 +64,18 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (username) {
+    login_address_failures (client_addr) {
+        client_addr -> Text,
+        failures -> Int4,
+        last_failure_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_failures (username, client_addr) {
         username -> Text,
+        client_addr -> Text,
         failures -> Int4,
         last_failure_at -> Timestamptz,
         locked_until -> Nullable<Timestamptz>,
@@ -122,6 +132,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_deliveries,
     events,
     idempotency_keys,
+    login_address_failures,
     login_failures,
     order_documents,
     orders,

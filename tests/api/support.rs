@@ -30,6 +30,19 @@ fn server_url() -> url::Url {
     url
 }
 
+/// A database's URL on the tests' PostgreSQL server.
+pub fn url_of(name: &str) -> String {
+    database_url(name)
+}
+
+/// Drops a database the test made itself (not a `TestApp`'s: those drop their own).
+pub fn drop_database(name: &str) {
+    let mut admin = PgConnection::establish(server_url().as_str()).unwrap();
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .unwrap();
+}
+
 /// A test database's URL. TLS is switched off: the server is local, and libpq's TLS state
 /// must not be in use when the test process exits (a pool thread reconnecting through
 /// OpenSSL while the process tears OpenSSL down crashes it).
@@ -154,6 +167,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_with_routes(tweak, |_| {}).await
+    }
+
+    /// A server with more routes behind the same middleware (tests only: e.g. routes that
+    /// panic). They are not part of the contract.
+    pub async fn spawn_with_routes(
+        tweak: impl FnOnce(&mut Settings),
+        extra: fn(&mut actix_web::web::ServiceConfig),
+    ) -> TestApp {
         install_log_capture();
         let db_name = format!("certorder_test_{}", uuid::Uuid::new_v4().simple());
         let name = db_name.clone();
@@ -170,19 +192,24 @@ impl TestApp {
         })
         .await
         .unwrap();
-        Self::start(db_name, true, tweak).await
+        Self::start(db_name, true, tweak, extra).await
     }
 
     /// A second server (another replica) on this test's database.
     pub async fn spawn_replica(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::start(self.db_name.clone(), false, tweak).await
+        Self::start(self.db_name.clone(), false, tweak, |_| {}).await
     }
 
-    async fn start(db_name: String, owns_db: bool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    async fn start(
+        db_name: String,
+        owns_db: bool,
+        tweak: impl FnOnce(&mut Settings),
+        extra: fn(&mut actix_web::web::ServiceConfig),
+    ) -> TestApp {
         let mut settings = test_settings(&db_name);
         tweak(&mut settings);
         let db = Db::connect(&settings.database_url, 2).unwrap();
-        let app = Application::build(settings)
+        let app = Application::build_with(settings, extra)
             .await
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -1,17 +1,17 @@
 //! Sign-in: the seed's "identifiant / mot de passe / Se connecter" (steps 1–3).
 
-use actix_web::{post, web};
+use actix_web::{post, web, HttpRequest};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::account::normalize_username;
-use crate::domain::account::password::verify_password;
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, AuthFailure, Problem};
+use crate::http::rate_limit;
 use crate::http::views::RoleView;
 use crate::http::AppState;
-use crate::persistence::{accounts, login};
+use crate::persistence::{accounts, login, DbError};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,8 +38,12 @@ pub struct TokenResponse {
 /// Sign in and get a bearer token.
 ///
 /// One answer (401 `invalid_credentials`) for an unknown username and a wrong password, at
-/// the same cost. After repeated failures the username is locked out for a while (429 with
-/// `Retry-After`), the lock doubling with each further failure.
+/// the same cost. After repeated failures of a username from one client address, that
+/// username is locked out *from that address* for a while (429 `too_many_sign_in_failures`
+/// with `Retry-After`), the lock doubling with each further failure; an address failing
+/// with many usernames is locked out too, at a higher limit. The route is also rate
+/// limited per address (429 `rate_limited`), and answers 503 with `Retry-After` when every
+/// password verifier is busy.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -51,12 +55,13 @@ pub struct TokenResponse {
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing or of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures: locked out for a while", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or every password verifier busy (retry after `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/token")]
 pub async fn create_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ValidJson<TokenRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let TokenRequest { username, password } = body.0;
@@ -66,45 +71,71 @@ pub async fn create_token(
         s.insert(0, '!');
         s
     });
+    // A place among the password verifiers first: a refused attempt costs no query.
+    let admission = state
+        .passwords
+        .try_admit()
+        .map_err(|_| ApiError::Unavailable { retry_after: 1 })?;
+    let address =
+        rate_limit::request_address(&req, state.limits.trusts_forwarded_for()).to_string();
     let now = Utc::now();
-    let max_failures = state.settings.login_max_failures;
-    let lockout = state.settings.login_lockout;
-    let name = username.clone();
-    let outcome = state
+    let settings = &state.settings;
+    let pair_rule = login::Rule {
+        max_failures: settings.login_max_failures,
+        lockout: settings.login_lockout,
+        window: settings.login_failure_window,
+    };
+    let address_rule = login::Rule {
+        max_failures: settings.login_address_max_failures,
+        lockout: settings.login_address_lockout,
+        window: settings.login_failure_window,
+    };
+    let (name, addr) = (username.clone(), address.clone());
+    // The attempt is counted before the password is verified, in one transaction: refused by
+    // the address's counter, the pair's count is rolled back.
+    let counted = state
         .app
         .db
-        .run(
-            move |conn| -> Result<Result<_, chrono::DateTime<Utc>>, ApiError> {
-                if let Some(until) = login::locked_until(conn, &name, now)? {
-                    return Ok(Err(until));
-                }
-                Ok(Ok(accounts::find_by_username(conn, &name)?))
-            },
-        )
-        .await?;
-    let found = match outcome {
-        Err(until) => {
+        .transaction(move |conn| -> Result<_, Refusal> {
+            if let login::Attempt::Locked(until) =
+                login::attempt_pair(conn, &name, &addr, now, pair_rule)?
+            {
+                return Err(Refusal::Locked(until));
+            }
+            if let login::Attempt::Locked(until) =
+                login::attempt_address(conn, &addr, now, address_rule)?
+            {
+                return Err(Refusal::Locked(until));
+            }
+            Ok(accounts::find_by_username(conn, &name)?)
+        })
+        .await;
+    let found = match counted {
+        Ok(found) => found,
+        Err(Refusal::Locked(until)) => {
             let retry_after = (until - now).num_seconds().max(1) as u64;
+            tracing::info!(retry_after, "sign-in refused: locked out");
             return Err(ApiError::TooManyRequests {
                 retry_after,
                 code: "too_many_sign_in_failures",
             });
         }
-        Ok(found) => found,
+        Err(Refusal::Api(e)) => return Err(e),
     };
-    let (account, ok) = actix_web::rt::task::spawn_blocking(move || {
-        let ok = verify_password(&password, found.as_ref().map(|(_, h)| h.as_str()));
-        (found.map(|(a, _)| a), ok)
-    })
-    .await
-    .map_err(|_| ApiError::Internal)?;
+    let (account, stored) = match found {
+        Some((account, hash)) => (Some(account), Some(hash)),
+        None => (None, None),
+    };
+    let ok = admission
+        .verify(password, stored)
+        .await
+        .map_err(|_| ApiError::Internal)?;
     match (account, ok) {
         (Some(account), true) => {
-            let name = username.clone();
             state
                 .app
                 .db
-                .run(move |conn| login::clear(conn, &name))
+                .run(move |conn| login::succeeded(conn, &username, &address, now))
                 .await?;
             let (access_token, expires_in) = state.keys.issue(&account, now)?;
             tracing::info!(account = %account.id.0, role = account.role.as_str(), "signed in");
@@ -116,13 +147,27 @@ pub async fn create_token(
             }))
         }
         _ => {
-            state
-                .app
-                .db
-                .run(move |conn| login::record_failure(conn, &username, now, max_failures, lockout))
-                .await?;
+            // Already counted as a failure, before the verification.
             tracing::info!("sign-in refused");
             Err(ApiError::Unauthorized(AuthFailure::BadCredentials))
         }
+    }
+}
+
+/// Why the counting transaction did not go on.
+enum Refusal {
+    Locked(chrono::DateTime<Utc>),
+    Api(ApiError),
+}
+
+impl From<DbError> for Refusal {
+    fn from(e: DbError) -> Self {
+        Refusal::Api(e.into())
+    }
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(e: diesel::result::Error) -> Self {
+        Refusal::Api(e.into())
     }
 }
