@@ -98,7 +98,7 @@ pub fn run(command: Command, settings: &Settings) -> CliResult {
             println!("account {} ready", args.username);
             Ok(())
         }
-        Command::SeedDemo => seed_demo(settings),
+        Command::SeedDemo => seed_demo_command(settings),
     }
 }
 
@@ -162,7 +162,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str); 3] = [
     ("demo.operateur", "demo-operator-password"),
 ];
 
-fn seed_demo(settings: &Settings) -> CliResult {
+fn seed_demo_command(settings: &Settings) -> CliResult {
     let db = connect(settings)?;
     seed_demo_accounts(&db)?;
     println!("Demo accounts ready (for local use only):");
@@ -178,6 +178,34 @@ fn seed_demo(settings: &Settings) -> CliResult {
 }
 
 pub fn seed_demo_accounts(db: &Db) -> CliResult {
+    seed_demo(db, false).map(|_| ())
+}
+
+/// Development start-up (`CERTORDER_ENV=development`, the default; never in `test` or
+/// `production`): creates the demo accounts that are absent (an existing one is left as it
+/// is) and logs how to sign in. Called by the binary before it serves.
+pub fn prepare_development(settings: &Settings) -> CliResult {
+    let environment = std::env::var("CERTORDER_ENV").unwrap_or_else(|_| "development".into());
+    if environment != "development" {
+        return Ok(());
+    }
+    let db = connect(settings)?;
+    let created = seed_demo(&db, true)?;
+    if !created.is_empty() {
+        tracing::info!(accounts = ?created, "development: demo accounts created");
+    }
+    tracing::info!(
+        "development: sign in with POST {}/auth/token {{\"username\": \"demo.client\", \"password\": \"demo-client-password\"}} \
+         (also demo.partenaire / demo-partner-password, demo.operateur / demo-operator-password), \
+         then Authorize in {}/swagger-ui/ with the access_token",
+        settings.public_base_url,
+        settings.public_base_url
+    );
+    Ok(())
+}
+
+/// Creates (or, unless `only_missing`, resets) the demo accounts; returns those written.
+fn seed_demo(db: &Db, only_missing: bool) -> Result<Vec<&'static str>, Box<dyn std::error::Error>> {
     let base = |username: &str,
                 role,
                 email: &str,
@@ -233,8 +261,13 @@ pub fn seed_demo_accounts(db: &Db) -> CliResult {
             None,
         ),
     ];
-    for (args, (_, password)) in accounts.iter().zip(DEMO_ACCOUNTS) {
+    let mut written = Vec::new();
+    for (args, (username, password)) in accounts.iter().zip(DEMO_ACCOUNTS) {
+        if only_missing && accounts::find_by_username(&mut *db.get()?, username)?.is_some() {
+            continue;
+        }
         create_account(db, args, password)?;
+        written.push(username);
     }
-    Ok(())
+    Ok(written)
 }

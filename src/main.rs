@@ -41,6 +41,13 @@ async fn main() -> std::process::ExitCode {
 
 async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(settings = ?settings, "starting");
+    // Development only: the demo accounts if absent (the database is prepared first), and
+    // how to sign in — before the server accepts its first request.
+    let dev = settings.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        certorder::cli::prepare_development(&dev).map_err(|e| e.to_string())
+    })
+    .await??;
     let app = Application::build(settings).await?;
     tracing::info!(port = app.port(), "listening; Swagger UI at /swagger-ui/");
     app.run_until_stopped().await?;

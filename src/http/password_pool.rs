@@ -117,7 +117,22 @@ impl Admission {
     }
 }
 
+/// The verifiers yield the CPU to the HTTP workers: under a flood, answering the other
+/// routes (and refusing sign-ins at once) matters more than verifying faster.
+const NICENESS: i32 = 10;
+
+fn lower_priority() {
+    // SAFETY: plain system calls on the calling thread (Linux: a thread's nice value is its
+    // own); a failure only leaves the priority as it was.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid, NICENESS);
+    }
+}
+
 fn worker(rx: &Mutex<mpsc::Receiver<Job>>) {
+    lower_priority();
     let mut verifier = Verifier::new();
     loop {
         let next = {

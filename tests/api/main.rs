@@ -2,6 +2,7 @@
 
 mod sample;
 mod smtp_sink;
+mod startup;
 mod support;
 
 mod auth;

@@ -18,16 +18,142 @@ pub const OPERATOR: (&str, &str) = ("demo.operateur", "demo-operator-password");
 pub const OTHER: (&str, &str) = ("autre.client", "autre-client-password");
 
 /// The server's base URL for the PostgreSQL cluster the tests use: `DATABASE_URL`'s server
-/// if set, else the local one.
+/// if set, else the local one — or, when nothing answers there but PostgreSQL's binaries
+/// are installed, a private cluster this test process starts ([`private_server`]).
 fn server_url() -> url::Url {
-    let raw = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut url = url::Url::parse(&raw).expect("DATABASE_URL is a URL");
-    url.set_path("/postgres");
-    url.query_pairs_mut()
-        .clear()
-        .append_pair("sslmode", "disable");
-    url
+    static URL: OnceLock<url::Url> = OnceLock::new();
+    URL.get_or_init(|| {
+        let raw = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let mut url = url::Url::parse(&raw).expect("DATABASE_URL is a URL");
+        if !answers(&url) {
+            if let Some(port) = private_server() {
+                url = url::Url::parse(&format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+                    .unwrap();
+            }
+        }
+        url.set_path("/postgres");
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("sslmode", "disable");
+        url
+    })
+    .clone()
+}
+
+/// Whether a server accepts TCP connections at the URL's host and port.
+fn answers(url: &url::Url) -> bool {
+    use std::net::ToSocketAddrs;
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let port = url.port().unwrap_or(5432);
+    (host, port).to_socket_addrs().is_ok_and(|mut addrs| {
+        addrs.any(|a| {
+            std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).is_ok()
+        })
+    })
+}
+
+/// A private PostgreSQL cluster (as `faults/common.py` makes): `initdb` into a temporary
+/// directory (as the `postgres` user when run as root), `postgres` on a free loopback port,
+/// and a watchdog that stops it and removes the directory once this test process is gone.
+/// `None` when PostgreSQL's binaries are not installed.
+fn private_server() -> Option<u16> {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|b| b.join("initdb").exists() && b.join("postgres").exists())
+        .max_by_key(|b| {
+            b.parent()
+                .and_then(|v| v.file_name()?.to_str()?.parse::<u32>().ok())
+                .unwrap_or(0)
+        })?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let dir = std::env::temp_dir().join(format!("certorder-test-pg-{}", std::process::id()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir).ok()?;
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let as_postgres = |program: std::path::PathBuf| {
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            std::process::Command::new(program)
+        };
+        cmd.stdin(std::process::Stdio::null());
+        cmd
+    };
+    if root {
+        std::process::Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .ok()?;
+    }
+    eprintln!(
+        "no PostgreSQL answers at DATABASE_URL: starting a private one on port {port} ({})",
+        dir.display()
+    );
+    let initdb = as_postgres(bin.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !initdb.success() {
+        return None;
+    }
+    // The watchdog: runs the server, and stops it (then removes its directory) when the
+    // test process that started it has exited.
+    let script = format!(
+        "{postgres} -D {data} -p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off \
+         -c max_connections=200 >{dir}/pg.log 2>&1 & pg=$!; \
+         while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 1; done; \
+         kill -INT $pg 2>/dev/null; wait $pg; [ -n \"$CERTORDER_KEEP_TEST_PG\" ] || rm -rf {dir}",
+        postgres = bin.join("postgres").display(),
+        data = data.display(),
+        dir = dir.display(),
+        parent = std::process::id(),
+    );
+    let mut sh = if root {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--", "sh", "-c", &script]);
+        c
+    } else {
+        let mut c = std::process::Command::new("sh");
+        c.args(["-c", &script]);
+        c
+    };
+    sh.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let url = url::Url::parse(&format!("postgres://postgres@127.0.0.1:{port}/postgres")).ok()?;
+    for _ in 0..300 {
+        if answers(&url) && PgConnection::establish(url.as_str()).is_ok() {
+            return Some(port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
 }
 
 /// A database's URL on the tests' PostgreSQL server.
@@ -450,4 +576,18 @@ pub async fn case_two_order(app: &TestApp, token: &str) -> String {
         .await;
     assert_eq!(res.status(), 200);
     oid
+}
+
+/// The URL of a database that does not exist yet on the tests' server (the service creates
+/// it), and a function that drops it.
+pub fn new_database_url() -> (String, impl FnOnce()) {
+    let name = format!("certorder_blank_{}", uuid::Uuid::new_v4().simple());
+    let url = database_url(&name);
+    let drop = move || {
+        if let Ok(mut admin) = PgConnection::establish(server_url().as_str()) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    };
+    (url, drop)
 }
