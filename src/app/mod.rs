@@ -6,6 +6,7 @@
 //!
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
+pub mod auth;
 pub mod orders;
 
 use std::sync::Arc;

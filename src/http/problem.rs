@@ -455,19 +455,6 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        AppError::from(e).into()
-    }
-}
-
-/// Sign-in still reaches the repositories directly (its use cases move to `app` next).
-impl From<crate::persistence::DbError> for ApiError {
-    fn from(e: crate::persistence::DbError) -> Self {
-        AppError::from(e).into()
-    }
-}
-
 /// The language asked for by `Accept-Language`: English when `en` is preferred to `fr`,
 /// French otherwise.
 pub fn negotiate_lang(accept_language: Option<&HeaderValue>) -> Lang {

@@ -9,7 +9,6 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::contract::{discriminated_union, tagged_variant, with_conditional_rules};
 
-use super::views::{GenerationMethodView, PartnerView};
 use crate::domain::order::holder::{ContactInput, HolderInput, OrganizationInput, PersonInput};
 use crate::domain::order::payment::{PaymentInput, PaymentMethod, PurchaseOrderInput};
 use crate::domain::order::wizard::Changes;
@@ -401,6 +400,55 @@ impl From<PaymentRequest> for PaymentInput {
                 engagement_number: po.engagement_number,
                 service_code: po.service_code,
             }),
+        }
+    }
+}
+
+/// Step 8: `csr` (case 1, paste a CSR) or `generate` (case 2, the service makes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GenerationMethodView {
+    Csr,
+    Generate,
+}
+
+impl From<GenerationMethod> for GenerationMethodView {
+    fn from(m: GenerationMethod) -> Self {
+        match m {
+            GenerationMethod::Csr => Self::Csr,
+            GenerationMethod::Generate => Self::Generate,
+        }
+    }
+}
+
+impl From<GenerationMethodView> for GenerationMethod {
+    fn from(m: GenerationMethodView) -> Self {
+        match m {
+            GenerationMethodView::Csr => Self::Csr,
+            GenerationMethodView::Generate => Self::Generate,
+        }
+    }
+}
+
+/// Step 6: "Passez-vous par un partenaire ?" — `{"type": "partner", "code": "…"}` or an
+/// explicit `{"type": "none"}` ("Non").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PartnerView {
+    /// "Non": no partner.
+    None,
+    /// Through a partner of the authority, identified by its code.
+    Partner {
+        #[schema(example = "PART-0001", max_length = 32)]
+        code: String,
+    },
+}
+
+impl From<&PartnerChoice> for PartnerView {
+    fn from(p: &PartnerChoice) -> Self {
+        match p {
+            PartnerChoice::None => Self::None,
+            PartnerChoice::Partner { code } => Self::Partner { code: code.clone() },
         }
     }
 }

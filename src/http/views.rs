@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::problem::ProblemField;
+pub use super::steps::{GenerationMethodView, PartnerView};
 use super::steps::{HolderRequest, PaymentRequest};
 use super::AppState;
 use crate::app::orders::{Expected, OrderOutcome};
@@ -20,9 +21,7 @@ use crate::domain::documents::justificatifs::Justificatif;
 use crate::domain::order::notification::{Notification, NotificationStatus};
 use crate::domain::order::submission::Submission;
 use crate::domain::order::wizard::assess;
-use crate::domain::order::{
-    CsrOrigin, CsrRecord, GenerationMethod, Order, OrderStatus, PartnerChoice, Step,
-};
+use crate::domain::order::{CsrOrigin, CsrRecord, Order, OrderStatus, Step};
 use crate::domain::pki::csr::CsrDetails;
 use crate::domain::shared::issue::Lang;
 
@@ -121,55 +120,6 @@ impl From<Step> for StepView {
             Step::Holder => Self::Holder,
             Step::Payment => Self::Payment,
             Step::Terms => Self::Terms,
-        }
-    }
-}
-
-/// Step 8: `csr` (case 1, paste a CSR) or `generate` (case 2, the service makes it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GenerationMethodView {
-    Csr,
-    Generate,
-}
-
-impl From<GenerationMethod> for GenerationMethodView {
-    fn from(m: GenerationMethod) -> Self {
-        match m {
-            GenerationMethod::Csr => Self::Csr,
-            GenerationMethod::Generate => Self::Generate,
-        }
-    }
-}
-
-impl From<GenerationMethodView> for GenerationMethod {
-    fn from(m: GenerationMethodView) -> Self {
-        match m {
-            GenerationMethodView::Csr => Self::Csr,
-            GenerationMethodView::Generate => Self::Generate,
-        }
-    }
-}
-
-/// Step 6: "Passez-vous par un partenaire ?" — `{"type": "partner", "code": "…"}` or an
-/// explicit `{"type": "none"}` ("Non").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum PartnerView {
-    /// "Non": no partner.
-    None,
-    /// Through a partner of the authority, identified by its code.
-    Partner {
-        #[schema(example = "PART-0001", max_length = 32)]
-        code: String,
-    },
-}
-
-impl From<&PartnerChoice> for PartnerView {
-    fn from(p: &PartnerChoice) -> Self {
-        match p {
-            PartnerChoice::None => Self::None,
-            PartnerChoice::Partner { code } => Self::Partner { code: code.clone() },
         }
     }
 }

@@ -18,8 +18,9 @@ async fn panic_in_db(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     state
         .app
         .db
-        .run(|_conn| -> Result<(), ApiError> { panic!("test panic in Db::run") })
-        .await?;
+        .run(|_conn| -> Result<(), certorder::app::AppError> { panic!("test panic in Db::run") })
+        .await
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().finish())
 }
 

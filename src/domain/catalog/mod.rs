@@ -14,9 +14,9 @@ use std::fmt;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::catalog::pricing::Currency;
 use crate::domain::order::payment::PaymentMethod;
 use crate::domain::shared::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::money::Currency;
 
 /// Highest price accepted in the catalogue file, in cents (1,000,000 €), so prices stay far
 /// from integer overflow.

@@ -5,27 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::catalog::Authority;
 use crate::domain::shared::issue::ErrorCode;
+pub use crate::domain::shared::money::Currency;
 
 /// Pricing reports no field problems: the order checks the duration and the domain count
 /// (see `catalog`) before asking for a price.
 pub const CODES: &[ErrorCode] = &[];
-
-/// The currencies the catalogue may be priced in (only the euro today).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub enum Currency {
-    #[default]
-    #[serde(rename = "EUR")]
-    Eur,
-}
-
-impl Currency {
-    /// ISO 4217 code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Currency::Eur => "EUR",
-        }
-    }
-}
 
 /// A price in cents. `incl_vat_cents == excl_vat_cents + vat_cents` always.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

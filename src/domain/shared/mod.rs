@@ -1,3 +1,4 @@
-//! What every part of the domain shares: problem codes and field paths.
+//! What every part of the domain shares: problem codes, money.
 
 pub mod issue;
+pub mod money;

@@ -5,13 +5,13 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::auth::{self, Attempt, Rule};
 use crate::domain::account::normalize_username;
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, AuthFailure, Problem};
 use crate::http::rate_limit;
 use crate::http::views::RoleView;
 use crate::http::AppState;
-use crate::persistence::{accounts, login, DbError};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,39 +80,28 @@ pub async fn create_token(
         rate_limit::request_address(&req, state.limits.trusts_forwarded_for()).to_string();
     let now = Utc::now();
     let settings = &state.settings;
-    let pair_rule = login::Rule {
+    let pair_rule = Rule {
         max_failures: settings.login_max_failures,
         lockout: settings.login_lockout,
         window: settings.login_failure_window,
     };
-    let address_rule = login::Rule {
+    let address_rule = Rule {
         max_failures: settings.login_address_max_failures,
         lockout: settings.login_address_lockout,
         window: settings.login_failure_window,
     };
-    let (name, addr) = (username.clone(), address.clone());
-    // The attempt is counted before the password is verified, in one transaction: refused by
-    // the address's counter, the pair's count is rolled back.
-    let counted = state
-        .app
-        .db
-        .transaction(move |conn| -> Result<_, Refusal> {
-            if let login::Attempt::Locked(until) =
-                login::attempt_pair(conn, &name, &addr, now, pair_rule)?
-            {
-                return Err(Refusal::Locked(until));
-            }
-            if let login::Attempt::Locked(until) =
-                login::attempt_address(conn, &addr, now, address_rule)?
-            {
-                return Err(Refusal::Locked(until));
-            }
-            Ok(accounts::find_by_username(conn, &name)?)
-        })
-        .await;
+    let counted = auth::count_attempt(
+        &state.app,
+        username.clone(),
+        address.clone(),
+        now,
+        pair_rule,
+        address_rule,
+    )
+    .await?;
     let found = match counted {
-        Ok(found) => found,
-        Err(Refusal::Locked(until)) => {
+        Attempt::Counted(found) => found,
+        Attempt::Locked(until) => {
             let retry_after = (until - now).num_seconds().max(1) as u64;
             tracing::info!(retry_after, "sign-in refused: locked out");
             return Err(ApiError::TooManyRequests {
@@ -120,7 +109,6 @@ pub async fn create_token(
                 code: "too_many_sign_in_failures",
             });
         }
-        Err(Refusal::Api(e)) => return Err(e),
     };
     let (account, stored) = match found {
         Some((account, hash)) => (Some(account), Some(hash)),
@@ -132,11 +120,7 @@ pub async fn create_token(
         .map_err(|_| ApiError::Internal)?;
     match (account, ok) {
         (Some(account), true) => {
-            state
-                .app
-                .db
-                .run(move |conn| login::succeeded(conn, &username, &address, now))
-                .await?;
+            auth::signed_in(&state.app, username, address, now).await?;
             let (access_token, expires_in) = state.keys.issue(&account, now)?;
             tracing::info!(account = %account.id.0, role = account.role.as_str(), "signed in");
             Ok(web::Json(TokenResponse {
@@ -151,23 +135,5 @@ pub async fn create_token(
             tracing::info!("sign-in refused");
             Err(ApiError::Unauthorized(AuthFailure::BadCredentials))
         }
-    }
-}
-
-/// Why the counting transaction did not go on.
-enum Refusal {
-    Locked(chrono::DateTime<Utc>),
-    Api(ApiError),
-}
-
-impl From<DbError> for Refusal {
-    fn from(e: DbError) -> Self {
-        Refusal::Api(e.into())
-    }
-}
-
-impl From<diesel::result::Error> for Refusal {
-    fn from(e: diesel::result::Error) -> Self {
-        Refusal::Api(e.into())
     }
 }
