@@ -16,7 +16,7 @@ pub enum Attempt {
     Locked(DateTime<Utc>),
     /// Counted: verify the password against this account's hash (none: an unknown username,
     /// still verified against a dummy hash, at the same cost).
-    Counted(Option<(Account, String)>),
+    Counted(Option<Box<(Account, String)>>),
 }
 
 /// Counts the attempt in one transaction: refused by the address's counter, the pair's count
@@ -46,7 +46,7 @@ pub async fn count_attempt(
         })
         .await;
     match outcome {
-        Ok(found) => Ok(Attempt::Counted(found)),
+        Ok(found) => Ok(Attempt::Counted(found.map(Box::new))),
         Err(Refused::Locked(until)) => Ok(Attempt::Locked(until)),
         Err(Refused::Db(e)) => Err(e.into()),
     }

@@ -100,7 +100,7 @@ pub async fn create_token(
     )
     .await?;
     let found = match counted {
-        Attempt::Counted(found) => found,
+        Attempt::Counted(found) => found.map(|b| *b),
         Attempt::Locked(until) => {
             let retry_after = (until - now).num_seconds().max(1) as u64;
             tracing::info!(retry_after, "sign-in refused: locked out");
