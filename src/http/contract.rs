@@ -167,6 +167,12 @@ French otherwise (the default).",
                             string_header("`Bearer realm=\"certorder\"`, with `error` when a token was refused."),
                         );
                     }
+                    if code == 412 {
+                        headers.insert(
+                            "ETag".into(),
+                            string_header("The order's current version (`\"<version>\"`): read it again, or retry with it in `If-Match`."),
+                        );
+                    }
                     if code == 405 {
                         headers.insert(
                             "Allow".into(),

@@ -361,6 +361,9 @@ fn every_operation_declares_accept_language_and_every_response_its_headers() {
                     "{method} {path} {status}"
                 );
                 let code: u16 = status.parse().unwrap();
+                if code == 412 {
+                    assert!(headers["ETag"].is_object(), "{method} {path} 412 ETag");
+                }
                 if code >= 400 {
                     assert!(headers["Content-Language"].is_object());
                 }

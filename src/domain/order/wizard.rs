@@ -154,7 +154,8 @@ fn name_rules(authority: Option<&Authority>) -> NameRules {
 }
 
 /// Applies a PATCH to a draft: validates every carried field (all problems at once) and
-/// returns the new order (version + 1), or the problems and no change at all.
+/// returns the new order, or the problems and no change at all. One function per step below;
+/// then the rules that span several steps, for the fields the PATCH carries.
 pub(crate) fn apply(
     order: &OrderData,
     changes: Changes,
@@ -162,25 +163,14 @@ pub(crate) fn apply(
 ) -> Result<OrderData, Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let mut next = order.clone();
-
-    if let Some(authority) = &changes.authority {
-        next.authority = match authority {
-            None => None,
-            Some(id) => match catalog::find_authority(ctx.catalog, id.trim(), "/authority") {
-                Ok(a) => Some(a.id.clone()),
-                Err(e) => {
-                    issues.push(e);
-                    None
-                }
-            },
-        };
+    if let Some(value) = &changes.authority {
+        next.authority = authority_step(value.as_deref(), ctx, &mut issues);
     }
     let authority = next
         .authority
         .as_deref()
         .and_then(|id| ctx.catalog.authority(id));
-
-    if let Some(partner) = &changes.partner {
+    if let Some(value) = &changes.partner {
         if order.partner_fixed {
             issues.push(issue(
                 "/partner",
@@ -189,204 +179,300 @@ pub(crate) fn apply(
                 "This order was created by a partner: its partner code cannot change.".into(),
             ));
         } else {
-            next.partner = match partner {
-                None => None,
-                Some(PartnerChoice::None) => Some(PartnerChoice::None),
-                Some(PartnerChoice::Partner { code }) => {
-                    let code = code.trim();
-                    if code.is_empty() || code.chars().count() > MAX_PARTNER_CODE {
-                        issues.push(issue(
-                            "/partner/code",
-                            "partner_code_invalid",
-                            format!(
-                                "Un code partenaire compte de 1 à {MAX_PARTNER_CODE} caractères."
-                            ),
-                            format!("A partner code is 1 to {MAX_PARTNER_CODE} characters long."),
-                        ));
-                    } else if !ctx.partner_exists {
-                        issues.push(issue(
-                            "/partner/code",
-                            "partner_unknown",
-                            format!("Aucun partenaire n'a le code « {code} ». Vérifiez-le, ou répondez « Non » ({{\"type\": \"none\"}})."),
-                            format!("No partner has the code \"{code}\". Check it, or answer \"no\" ({{\"type\": \"none\"}})."),
-                        ));
-                    }
-                    Some(PartnerChoice::Partner {
-                        code: code.to_owned(),
-                    })
-                }
-            };
+            next.partner = partner_step(value.as_ref(), ctx, &mut issues);
         }
     }
-
-    if let Some(duration) = changes.duration_months {
-        next.duration_months = match duration {
-            None => None,
-            Some(m) => match (u32::try_from(m), authority) {
-                (Ok(m), Some(a)) => match catalog::check_duration(a, m, "/duration_months") {
-                    Ok(()) => Some(m as i32),
-                    Err(e) => {
-                        issues.push(e);
-                        None
-                    }
-                },
-                (Ok(m), None)
-                    if ctx
-                        .catalog
-                        .authorities()
-                        .iter()
-                        .any(|a| a.allows_duration(m)) =>
-                {
-                    Some(m as i32)
-                }
-                _ => {
-                    let mut offered: Vec<u32> = ctx
-                        .catalog
-                        .authorities()
-                        .iter()
-                        .flat_map(|a| a.durations_months.clone())
-                        .collect();
-                    offered.sort_unstable();
-                    offered.dedup();
-                    let offered = offered
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    issues.push(issue(
-                        "/duration_months",
-                        "duration_not_allowed",
-                        format!("La durée de {m} mois n'est pas proposée ; durées proposées (mois) : {offered}."),
-                        format!("A duration of {m} months is not offered; offered durations (months): {offered}."),
-                    ));
-                    None
-                }
-            },
-        };
+    if let Some(value) = changes.duration_months {
+        next.duration_months = duration_step(value, authority, ctx, &mut issues);
     }
-
     if let Some(method) = changes.generation_method {
         next.generation_method = method;
     }
     let method = next.generation_method;
-
-    if let Some(csr) = &changes.csr_pem {
-        next.csr = match csr {
-            None => None,
-            Some(_) if method == Some(GenerationMethod::Generate) => {
-                issues.push(issue(
-                    "/csr_pem",
-                    "csr_not_expected",
-                    "Avec la génération par le service (generation_method « generate »), la CSR est produite par POST /orders/{id}/generate-csr : ne collez pas de CSR.".into(),
-                    "With generation by the service (generation_method \"generate\"), the CSR is made by POST /orders/{id}/generate-csr: do not paste one.".into(),
-                ));
-                order.csr.clone()
-            }
-            Some(pem) => {
-                match verify_csr(pem, CsrOrigin::Pasted, "/csr_pem", name_rules(authority)) {
-                    Ok(record) => Some(record),
-                    Err(mut e) => {
-                        issues.append(&mut e);
-                        None
-                    }
-                }
-            }
-        };
+    if let Some(value) = &changes.csr_pem {
+        next.csr = csr_step(order, value.as_deref(), method, authority, &mut issues);
     }
-
-    if let Some(fqdn) = &changes.fqdn {
-        next.fqdn = match fqdn {
-            None => None,
-            Some(_) if method == Some(GenerationMethod::Csr) => {
-                issues.push(issue(
-                    "/fqdn",
-                    "fqdn_not_expected",
-                    "Avec une CSR collée (generation_method « csr »), les noms sont lus dans la CSR : donnez csr_pem, pas fqdn.".into(),
-                    "With a pasted CSR (generation_method \"csr\"), the names are read from the CSR: send csr_pem, not fqdn.".into(),
-                ));
-                order.fqdn.clone()
-            }
-            Some(name) => match Fqdn::parse(name, name_rules(authority)) {
-                Ok(f) => Some(f.as_str().to_owned()),
-                Err(e) => {
-                    issues.extend(e.into_iter().map(|i| i.at("/fqdn")));
-                    None
-                }
-            },
-        };
+    if let Some(value) = &changes.fqdn {
+        next.fqdn = fqdn_step(order, value.as_deref(), method, authority, &mut issues);
     }
     if let Some(extras) = &changes.additional_domains {
-        if extras.len() > MAX_ADDITIONAL_DOMAINS_INPUT {
-            issues.push(issue(
-                "/additional_domains",
-                "too_many_domains",
-                format!("Au plus {MAX_ADDITIONAL_DOMAINS_INPUT} noms supplémentaires par requête."),
-                format!("At most {MAX_ADDITIONAL_DOMAINS_INPUT} additional names per request."),
-            ));
-        } else {
-            next.additional_domains = extras.iter().map(|s| s.trim().to_owned()).collect();
+        if let Some(list) = additional_domains_step(extras, &mut issues) {
+            next.additional_domains = list;
         }
     }
     // A generated CSR carries the names it was made for: when they change it is kept and
     // `assess` reports it stale (`csr_stale`), never dropped without a word.
+    if let Some(value) = &changes.holder {
+        next.holder = holder_step(value.as_ref(), authority, &mut issues);
+    }
+    if let Some(value) = &changes.payment {
+        next.payment = payment_step(value.as_ref(), authority, &mut issues);
+    }
+    if let Some(value) = &changes.terms {
+        next.terms = terms_step(value.as_deref(), ctx, &mut issues);
+    }
+    cross_step_problems(&next, &changes, ctx, &mut issues);
+    if issues.is_empty() {
+        Ok(next)
+    } else {
+        Err(issues)
+    }
+}
 
-    if let Some(holder) = &changes.holder {
-        next.holder = match holder {
-            None => None,
-            Some(input) => {
-                let requires_manager = authority.is_some_and(|a| a.requires_certificate_manager);
-                match validate_holder(input, requires_manager, "/holder") {
-                    Ok(h) => Some(h),
-                    Err(mut e) => {
-                        issues.append(&mut e);
-                        None
-                    }
+/// Step 5: the authority, by its catalogue id.
+fn authority_step(
+    value: Option<&str>,
+    ctx: &Context<'_>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<String> {
+    match value {
+        None => None,
+        Some(id) => match catalog::find_authority(ctx.catalog, id.trim(), "/authority") {
+            Ok(a) => Some(a.id.clone()),
+            Err(e) => {
+                issues.push(e);
+                None
+            }
+        },
+    }
+}
+
+/// Step 6: a partner code (it must exist) or an explicit "no".
+fn partner_step(
+    value: Option<&PartnerChoice>,
+    ctx: &Context<'_>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<PartnerChoice> {
+    match value {
+        None => None,
+        Some(PartnerChoice::None) => Some(PartnerChoice::None),
+        Some(PartnerChoice::Partner { code }) => {
+            let code = code.trim();
+            if code.is_empty() || code.chars().count() > MAX_PARTNER_CODE {
+                issues.push(issue(
+                    "/partner/code",
+                    "partner_code_invalid",
+                    format!("Un code partenaire compte de 1 à {MAX_PARTNER_CODE} caractères."),
+                    format!("A partner code is 1 to {MAX_PARTNER_CODE} characters long."),
+                ));
+            } else if !ctx.partner_exists {
+                issues.push(issue(
+                "/partner/code",
+                "partner_unknown",
+                format!("Aucun partenaire n'a le code « {code} ». Vérifiez-le, ou répondez « Non » ({{\"type\": \"none\"}})."),
+                format!("No partner has the code \"{code}\". Check it, or answer \"no\" ({{\"type\": \"none\"}})."),
+            ));
+            }
+            Some(PartnerChoice::Partner {
+                code: code.to_owned(),
+            })
+        }
+    }
+}
+
+/// Step 7: a duration the authority offers (any authority's, while none is chosen).
+fn duration_step(
+    value: Option<i64>,
+    authority: Option<&Authority>,
+    ctx: &Context<'_>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<i32> {
+    match value {
+        None => None,
+        Some(m) => match (u32::try_from(m), authority) {
+            (Ok(m), Some(a)) => match catalog::check_duration(a, m, "/duration_months") {
+                Ok(()) => Some(m as i32),
+                Err(e) => {
+                    issues.push(e);
+                    None
+                }
+            },
+            (Ok(m), None)
+                if ctx
+                    .catalog
+                    .authorities()
+                    .iter()
+                    .any(|a| a.allows_duration(m)) =>
+            {
+                Some(m as i32)
+            }
+            _ => {
+                let mut offered: Vec<u32> = ctx
+                    .catalog
+                    .authorities()
+                    .iter()
+                    .flat_map(|a| a.durations_months.clone())
+                    .collect();
+                offered.sort_unstable();
+                offered.dedup();
+                let offered = offered
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                issues.push(issue(
+                "/duration_months",
+                "duration_not_allowed",
+                format!("La durée de {m} mois n'est pas proposée ; durées proposées (mois) : {offered}."),
+                format!("A duration of {m} months is not offered; offered durations (months): {offered}."),
+            ));
+                None
+            }
+        },
+    }
+}
+
+/// Case 1: a pasted CSR, verified (refused in case 2, where the service makes it).
+fn csr_step(
+    order: &OrderData,
+    value: Option<&str>,
+    method: Option<GenerationMethod>,
+    authority: Option<&Authority>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<CsrRecord> {
+    match value {
+        None => None,
+        Some(_) if method == Some(GenerationMethod::Generate) => {
+            issues.push(issue(
+            "/csr_pem",
+            "csr_not_expected",
+            "Avec la génération par le service (generation_method « generate »), la CSR est produite par POST /orders/{id}/generate-csr : ne collez pas de CSR.".into(),
+            "With generation by the service (generation_method \"generate\"), the CSR is made by POST /orders/{id}/generate-csr: do not paste one.".into(),
+        ));
+            order.csr.clone()
+        }
+        Some(pem) => match verify_csr(pem, CsrOrigin::Pasted, "/csr_pem", name_rules(authority)) {
+            Ok(record) => Some(record),
+            Err(mut e) => {
+                issues.append(&mut e);
+                None
+            }
+        },
+    }
+}
+
+/// Case 2: the FQDN to protect (refused in case 1, where the names are the CSR's).
+fn fqdn_step(
+    order: &OrderData,
+    value: Option<&str>,
+    method: Option<GenerationMethod>,
+    authority: Option<&Authority>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<String> {
+    match value {
+        None => None,
+        Some(_) if method == Some(GenerationMethod::Csr) => {
+            issues.push(issue(
+            "/fqdn",
+            "fqdn_not_expected",
+            "Avec une CSR collée (generation_method « csr »), les noms sont lus dans la CSR : donnez csr_pem, pas fqdn.".into(),
+            "With a pasted CSR (generation_method \"csr\"), the names are read from the CSR: send csr_pem, not fqdn.".into(),
+        ));
+            order.fqdn.clone()
+        }
+        Some(name) => match Fqdn::parse(name, name_rules(authority)) {
+            Ok(f) => Some(f.as_str().to_owned()),
+            Err(e) => {
+                issues.extend(e.into_iter().map(|i| i.at("/fqdn")));
+                None
+            }
+        },
+    }
+}
+
+/// The extra subdomains, as given (checked with the whole list by `assess`).
+fn additional_domains_step(extras: &[String], issues: &mut Vec<FieldIssue>) -> Option<Vec<String>> {
+    if extras.len() > MAX_ADDITIONAL_DOMAINS_INPUT {
+        issues.push(issue(
+            "/additional_domains",
+            "too_many_domains",
+            format!("Au plus {MAX_ADDITIONAL_DOMAINS_INPUT} noms supplémentaires par requête."),
+            format!("At most {MAX_ADDITIONAL_DOMAINS_INPUT} additional names per request."),
+        ));
+        None
+    } else {
+        Some(extras.iter().map(|s| s.trim().to_owned()).collect())
+    }
+}
+
+/// Steps 11–12: the holder (with the certificate manager the authority may require).
+fn holder_step(
+    value: Option<&HolderInput>,
+    authority: Option<&Authority>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<crate::domain::order::holder::Holder> {
+    match value {
+        None => None,
+        Some(input) => {
+            let requires_manager = authority.is_some_and(|a| a.requires_certificate_manager);
+            match validate_holder(input, requires_manager, "/holder") {
+                Ok(h) => Some(h),
+                Err(mut e) => {
+                    issues.append(&mut e);
+                    None
                 }
             }
-        };
+        }
     }
+}
 
-    if let Some(payment) = &changes.payment {
-        next.payment = match payment {
-            None => None,
-            Some(input) => {
-                let allowed = authority.map_or(&PaymentMethod::ALL[..], |a| &a.payment_methods[..]);
-                match validate_payment(input, allowed, "/payment") {
-                    Ok(p) => Some(p),
-                    Err(mut e) => {
-                        issues.append(&mut e);
-                        None
-                    }
+/// Step 14: a payment method the authority accepts, with its references.
+fn payment_step(
+    value: Option<&PaymentInput>,
+    authority: Option<&Authority>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<crate::domain::order::payment::Payment> {
+    match value {
+        None => None,
+        Some(input) => {
+            let allowed = authority.map_or(&PaymentMethod::ALL[..], |a| &a.payment_methods[..]);
+            match validate_payment(input, allowed, "/payment") {
+                Ok(p) => Some(p),
+                Err(mut e) => {
+                    issues.append(&mut e);
+                    None
                 }
             }
-        };
+        }
     }
+}
 
-    if let Some(terms) = &changes.terms {
-        next.terms = match terms {
-            None => None,
-            Some(version) => {
-                match catalog::check_terms(ctx.catalog.terms(), version, "/terms/version") {
-                    Ok(()) => Some(TermsAcceptance {
-                        version: version.trim().to_owned(),
-                        accepted_by: ctx.caller.account_id.0,
-                        accepted_at: ctx.now,
-                        client_address: ctx.client_address.clone(),
-                    }),
-                    Err(e) => {
-                        issues.push(e);
-                        None
-                    }
+/// Step 15: the current CGU version, with who accepted it, when and from where.
+fn terms_step(
+    value: Option<&str>,
+    ctx: &Context<'_>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<TermsAcceptance> {
+    match value {
+        None => None,
+        Some(version) => {
+            match catalog::check_terms(ctx.catalog.terms(), version, "/terms/version") {
+                Ok(()) => Some(TermsAcceptance {
+                    version: version.trim().to_owned(),
+                    accepted_by: ctx.caller.account_id.0,
+                    accepted_at: ctx.now,
+                    client_address: ctx.client_address.clone(),
+                }),
+                Err(e) => {
+                    issues.push(e);
+                    None
                 }
             }
-        };
+        }
     }
+}
 
-    // Rules that depend on several steps (domain list, limits, wildcards), for the fields
-    // this PATCH carries — with the field problems above, so that every problem of the body
-    // is listed at once (a refused field is unset in `next`, so it is not reported twice).
+/// Rules that depend on several steps (domain list, limits, wildcards), for the fields the
+/// PATCH carries — with the field problems already found, so that every problem of the body
+/// is listed at once (a refused field is unset in `next`, so it is not reported twice).
+fn cross_step_problems(
+    next: &OrderData,
+    changes: &Changes,
+    ctx: &Context<'_>,
+    issues: &mut Vec<FieldIssue>,
+) {
     let carried = changes.pointers();
-    let assessment = assess(&next, ctx.catalog, ctx.now.date_naive());
+    let assessment = assess(next, ctx.catalog, ctx.now.date_naive());
     for p in assessment.problems {
         let carried_here = carried
             .iter()
@@ -399,10 +485,6 @@ pub(crate) fn apply(
             issues.push(p);
         }
     }
-    if !issues.is_empty() {
-        return Err(issues);
-    }
-    Ok(next)
 }
 
 /// Decodes and checks a CSR: every finding on the CSR itself and on each name it carries.
