@@ -10,6 +10,7 @@ mod contract;
 mod csr;
 mod errors;
 mod formulaire;
+mod harness;
 mod mail;
 mod orders;
 mod preconditions;
