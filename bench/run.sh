@@ -85,7 +85,11 @@ sql -c "INSERT INTO accounts (id, username, password_hash, role, email, full_nam
         FROM accounts a, generate_series(2, $ACCOUNTS) AS k WHERE a.username = 'bench0001'"
 
 start_service() {
+    # The benchmark measures throughput from one address: the rate limits are off (0).
     DATABASE_URL=$DB_URL BIND_ADDRESS=127.0.0.1:$PORT PUBLIC_BASE_URL=$BASE \
+        RATE_LIMIT_SIGN_IN_PER_ADDRESS=0 RATE_LIMIT_KEYGEN_PER_ADDRESS=0 RATE_LIMIT_KEYGEN_PER_ACCOUNT=0 \
+        RATE_LIMIT_PDF_PER_ADDRESS=0 RATE_LIMIT_PDF_PER_ACCOUNT=0 \
+        RATE_LIMIT_CHECKS_PER_ADDRESS=0 RATE_LIMIT_CHECKS_PER_ACCOUNT=0 \
         OUTBOX_WORKER=off RUST_LOG=${BENCH_RUST_LOG:-info} \
         "$BIN" >>"$WORK/service.log" 2>&1 &
     SERVICE_PID=$!
