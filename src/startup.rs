@@ -23,6 +23,9 @@ use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
 use crate::persistence::{self, Db};
 use crate::workers::mail::OutboxWorker;
 
+/// How many PDF downloads may wait for a render slot before the next one gets 503.
+const PDF_RENDER_QUEUE: usize = 32;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -132,6 +135,10 @@ fn run(
         app: app::App::new(db, catalog, default_rules()),
         keys: JwtKeys::new(&settings.jwt),
         keygen: KeygenPool::new(settings.keygen_threads, settings.keygen_queue),
+        renders: KeygenPool::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+            PDF_RENDER_QUEUE,
+        ),
         passwords: PasswordPool::new(settings.password_hash_threads, settings.password_hash_queue),
         limits,
         settings: Arc::new(settings),

@@ -36,6 +36,9 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub settings: Arc<Settings>,
     pub keygen: keygen_pool::KeygenPool,
+    /// PDF rendering: about one render per core, a bounded queue, 503 beyond (the same
+    /// bounded pool as key generation), so that a burst of downloads cannot grow the memory.
+    pub renders: keygen_pool::KeygenPool,
     /// The bounded pool verifying passwords (sign-in).
     pub passwords: password_pool::PasswordPool,
     /// The rate limits of the expensive routes (also used by the housekeeping task).

@@ -54,7 +54,7 @@ impl Responder for PdfFile {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order for this account", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The order is not submitted (`order_not_submitted`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable, or every PDF render slot busy (retry after `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/orders/{id}/formulaire.pdf")]
@@ -67,13 +67,12 @@ pub async fn get_formulaire_pdf(
     let data = app::orders::formulaire(&state.app, caller.0, id).await?;
     let number = data.order_number.clone();
     let file_name = pdf_file_name(&data.order_number);
-    // Rendering takes a few milliseconds of CPU: off the request thread.
-    let bytes = actix_web::rt::task::spawn_blocking(move || render_pdf(&data))
+    // Rendering takes a few milliseconds of CPU: off the request thread, on a bounded pool.
+    let bytes = state
+        .renders
+        .run(move || render_pdf(&data))
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "PDF rendering task failed");
-            ApiError::Internal
-        })?
+        .map_err(|_| ApiError::Unavailable { retry_after: 1 })?
         .map_err(|e| {
             tracing::error!(order = %number, error = %e, "PDF rendering failed");
             ApiError::Internal
