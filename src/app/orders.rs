@@ -108,7 +108,7 @@ pub async fn create(
             } else {
                 saved
             };
-            record_events(conn, &saved, &events)?;
+            record_events_for(conn, &saved, &events, None)?;
             let outcome = OrderOutcome {
                 created: true,
                 ..OrderOutcome::of(saved)
@@ -418,14 +418,6 @@ fn save_with(
     let saved = orders::save(conn, &order, order.version)?;
     record_events_for(conn, &saved, &events, owner)?;
     Ok(saved)
-}
-
-fn record_events(
-    conn: &mut PgConnection,
-    order: &Order,
-    events: &[crate::domain::order::OrderEvent],
-) -> Result<(), AppError> {
-    record_events_for(conn, order, events, None)
 }
 
 /// Stores each event; the e-mailed ones go to the order's owner.

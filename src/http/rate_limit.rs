@@ -2,8 +2,8 @@
 //! sign-in, key generation, the PDF form and the stateless checks, per client address and,
 //! when the request carries a valid bearer token, per account. In-process (`governor`, GCRA):
 //! each replica counts its own requests, so N replicas allow up to N times the limit; the
-//! sign-in failures that lock an account out are counted in the database instead (see
-//! `persistence::login`).
+//! sign-in failures that lock an account out are counted in the database instead, by the
+//! use case `app::auth::count_attempt`.
 //!
 //! A refused request gets 429 `rate_limited` with `Retry-After` and the `RateLimit` and
 //! `RateLimit-Policy` headers of draft-ietf-httpapi-ratelimit-headers; an admitted one gets
