@@ -7,6 +7,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY data ./data
 COPY assets ./assets
+COPY templates ./templates
 RUN cargo build --release --locked --bin certorder
 
 # Run stage: a small Debian with the binary only (migrations, catalogue, fonts are embedded).

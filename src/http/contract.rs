@@ -61,7 +61,7 @@ impl utoipa::PartialSchema for ProblemCode {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .enum_values(Some(super::error_codes().into_iter().map(|c| c.code)))
+            .enum_values(Some(super::error_codes().into_iter().map(|c| c.as_str())))
             .description(Some(
                 "A stable problem code; the contract's description tables each with its \
 French and English meaning.",

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 
 use super::problem::ApiError;
 use crate::app::Idempotency;
-use crate::domain::shared::issue::FieldIssue;
+use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone, IntoParams)]
@@ -41,7 +41,7 @@ impl FromRequest for IdempotencyKey {
             }),
             None => Err(ApiError::Validation(vec![FieldIssue::new(
                 "/headers/Idempotency-Key",
-                "idempotency_key_invalid",
+                Code::IdempotencyKeyInvalid,
                 "L'en-tête Idempotency-Key doit compter de 1 à 255 caractères ASCII visibles.",
                 "The Idempotency-Key header must be 1 to 255 visible ASCII characters.",
             )])),

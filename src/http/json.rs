@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
-use crate::domain::shared::issue::FieldIssue;
+use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// The largest body accepted, set as app data by the server.
 #[derive(Debug, Clone, Copy)]
@@ -92,7 +92,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::Validation(vec![FieldIssue::new(
             "",
-            "invalid_type",
+            Code::InvalidType,
             "Le corps de la requête doit être un objet JSON.",
             "The request body must be a JSON object.",
         )]));
@@ -100,7 +100,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some(pointer) = find_nul(&value) {
         return Err(ApiError::Validation(vec![FieldIssue::new(
             pointer,
-            "invalid_character",
+            Code::InvalidCharacter,
             "Le caractère NUL (\\u0000) n'est pas accepté.",
             "The NUL character (\\u0000) is not accepted.",
         )]));
@@ -108,7 +108,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some(pointer) = find_non_string_tag(&value) {
         return Err(ApiError::Validation(vec![FieldIssue::new(
             pointer,
-            "invalid_type",
+            Code::InvalidType,
             "« type » est un nom de variante (une chaîne), pas un nombre ni un objet.",
             "\"type\" names a variant (a string), not a number or an object.",
         )]));
@@ -298,7 +298,7 @@ fn classify(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
             pointer.push_str(name);
         }
         (
-            "unknown_field",
+            Code::UnknownField,
             format!("Champ inconnu « {name} » : ce champ n'existe pas ici ({text})."),
             format!("Unknown field \"{name}\": this field does not exist here ({text})."),
         )
@@ -307,13 +307,13 @@ fn classify(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         pointer.push('/');
         pointer.push_str(name);
         (
-            "required",
+            Code::Required,
             format!("Le champ « {name} » est obligatoire."),
             format!("The field \"{name}\" is required."),
         )
     } else {
         (
-            "invalid_type",
+            Code::InvalidType,
             format!("Valeur invalide : {text}."),
             format!("Invalid value: {text}."),
         )

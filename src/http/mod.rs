@@ -24,7 +24,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::App;
 use crate::config::Settings;
-use crate::domain::shared::issue::{ErrorCode, Lang};
+use crate::domain::shared::issue::{Code, Lang};
 use auth::JwtKeys;
 use contract::Servers;
 use problem::ApiError;
@@ -108,178 +108,12 @@ impl Modify for BearerScheme {
 }
 
 /// Appends the table of every stable error code, in French and English, to the contract's
-/// description, built from the lists the domain modules keep next to their rules.
+/// description, built by iterating the closed `Code` enum.
 struct ErrorCodes;
 
-/// Codes of the HTTP layer itself (request shape, auth, concurrency).
-const HTTP_CODES: &[ErrorCode] = &[
-    ErrorCode {
-        code: "validation_failed",
-        fr: "Un ou plusieurs champs ne respectent pas les règles (voir errors[]).",
-        en: "One or more fields break the rules (see errors[]).",
-    },
-    ErrorCode {
-        code: "order_incomplete",
-        fr: "« Commander » refusé : étapes manquantes ou invalides (voir errors[]).",
-        en: "\"Commander\" refused: missing or invalid steps (see errors[]).",
-    },
-    ErrorCode {
-        code: "unknown_field",
-        fr: "Champ inconnu.",
-        en: "Unknown field.",
-    },
-    ErrorCode {
-        code: "required",
-        fr: "Champ obligatoire absent.",
-        en: "Required field missing.",
-    },
-    ErrorCode {
-        code: "invalid_type",
-        fr: "Valeur d'un type inattendu.",
-        en: "Value of an unexpected type.",
-    },
-    ErrorCode {
-        code: "invalid_character",
-        fr: "Caractère refusé (NUL) dans une valeur.",
-        en: "Refused character (NUL) in a value.",
-    },
-    ErrorCode {
-        code: "malformed_body",
-        fr: "Corps de requête qui n'est pas du JSON valide.",
-        en: "Request body is not valid JSON.",
-    },
-    ErrorCode {
-        code: "invalid_query",
-        fr: "Paramètres de requête invalides.",
-        en: "Invalid query parameters.",
-    },
-    ErrorCode {
-        code: "unsupported_media_type",
-        fr: "Le corps doit être du JSON.",
-        en: "The body must be JSON.",
-    },
-    ErrorCode {
-        code: "payload_too_large",
-        fr: "Corps de requête trop volumineux.",
-        en: "Request body too large.",
-    },
-    ErrorCode {
-        code: "invalid_credentials",
-        fr: "Identifiant ou mot de passe incorrect.",
-        en: "Wrong username or password.",
-    },
-    ErrorCode {
-        code: "too_many_sign_in_failures",
-        fr: "Trop d'échecs de connexion : réessayez après Retry-After.",
-        en: "Too many sign-in failures: retry after Retry-After.",
-    },
-    ErrorCode {
-        code: "rate_limited",
-        fr: "Trop de requêtes sur cette opération coûteuse : réessayez après Retry-After (voir RateLimit).",
-        en: "Too many requests for this expensive operation: retry after Retry-After (see RateLimit).",
-    },
-    ErrorCode {
-        code: "token_missing",
-        fr: "Jeton absent.",
-        en: "Token missing.",
-    },
-    ErrorCode {
-        code: "token_malformed",
-        fr: "Jeton illisible.",
-        en: "Malformed token.",
-    },
-    ErrorCode {
-        code: "token_expired",
-        fr: "Jeton expiré.",
-        en: "Token expired.",
-    },
-    ErrorCode {
-        code: "token_invalid",
-        fr: "Jeton invalide (signature, algorithme, émetteur, audience, kid, nbf).",
-        en: "Invalid token (signature, algorithm, issuer, audience, kid, nbf).",
-    },
-    ErrorCode {
-        code: "read_only",
-        fr: "Rôle en lecture seule pour cette commande.",
-        en: "Read-only role for this order.",
-    },
-    ErrorCode {
-        code: "not_found",
-        fr: "Ressource introuvable pour ce compte.",
-        en: "No such resource for this account.",
-    },
-    ErrorCode {
-        code: "order_not_draft",
-        fr: "La commande n'est plus un brouillon.",
-        en: "The order is no longer a draft.",
-    },
-    ErrorCode {
-        code: "order_already_submitted",
-        fr: "Commande déjà passée par une autre requête.",
-        en: "Order already submitted by another request.",
-    },
-    ErrorCode {
-        code: "order_changed",
-        fr: "Les noms ont changé pendant la génération.",
-        en: "The names changed during generation.",
-    },
-    ErrorCode {
-        code: "precondition_failed",
-        fr: "If-Match périmé.",
-        en: "Stale If-Match.",
-    },
-    ErrorCode {
-        code: "idempotency_key_reused",
-        fr: "Idempotency-Key déjà utilisée pour une autre requête.",
-        en: "Idempotency-Key already used for another request.",
-    },
-    ErrorCode {
-        code: "idempotency_key_invalid",
-        fr: "Idempotency-Key invalide.",
-        en: "Invalid Idempotency-Key.",
-    },
-    ErrorCode {
-        code: "order_not_submitted",
-        fr: "La commande n'est pas encore passée (le formulaire PDF vient après « Commander »).",
-        en: "The order is not submitted yet (the PDF form comes after \"Commander\").",
-    },
-    ErrorCode {
-        code: "method_not_allowed",
-        fr: "Méthode HTTP non acceptée à cette adresse (voir l'en-tête Allow).",
-        en: "HTTP method not accepted at this address (see the Allow header).",
-    },
-    ErrorCode {
-        code: "internal_error",
-        fr: "Erreur interne (journalisée).",
-        en: "Internal error (logged).",
-    },
-    ErrorCode {
-        code: "service_unavailable",
-        fr: "Service momentanément indisponible (Retry-After).",
-        en: "Service temporarily unavailable (Retry-After).",
-    },
-];
-
 /// Every documented code, each once, in a stable order.
-pub fn error_codes() -> Vec<ErrorCode> {
-    use crate::domain::{
-        catalog, order::holder, order::payment, order::wizard, pki::csr, pki::fqdn,
-    };
-    let mut seen = std::collections::HashSet::new();
-    [
-        HTTP_CODES,
-        wizard::CODES,
-        catalog::CODES,
-        fqdn::CODES,
-        csr::CODES,
-        holder::CODES,
-        payment::CODES,
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|c| seen.insert(c.code))
-    .copied()
-    .collect()
+pub fn error_codes() -> Vec<Code> {
+    Code::all().collect()
 }
 
 impl Modify for ErrorCodes {
@@ -291,9 +125,9 @@ French by default, English with `Accept-Language: en`.\n\n| code | français | E
         for c in error_codes() {
             table.push_str(&format!(
                 "| `{}` | {} | {} |\n",
-                c.code,
-                c.fr.replace('|', "\\|"),
-                c.en.replace('|', "\\|")
+                c.as_str(),
+                c.fr().replace('|', "\\|"),
+                c.en().replace('|', "\\|")
             ));
         }
         let description = openapi.info.description.get_or_insert_with(String::new);

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppError;
 use crate::domain::order::OrderStatus;
-use crate::domain::shared::issue::{FieldIssue, Lang};
+use crate::domain::shared::issue::{Code, FieldIssue, Lang};
 
 /// A problem report (RFC 9457), in French or English after `Accept-Language`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,7 +45,7 @@ pub struct Problem {
     /// The stable code of the problem (the last part of `type`); the contract's
     /// description tables every code.
     #[schema(value_type = super::contract::ProblemCode)]
-    pub code: String,
+    pub code: Code,
     /// One entry per field problem (validation), empty otherwise.
     #[serde(default)]
     pub errors: Vec<ProblemField>,
@@ -65,7 +65,7 @@ pub struct ProblemField {
     #[schema(example = "/holder/contact/email")]
     pub pointer: String,
     #[schema(value_type = super::contract::ProblemCode)]
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
@@ -76,7 +76,7 @@ impl ProblemField {
             .iter()
             .map(|i| ProblemField {
                 pointer: i.pointer.clone(),
-                code: i.code.clone(),
+                code: i.code,
                 message: i.message(lang).to_owned(),
             })
             .collect()
@@ -118,21 +118,14 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("conflict: {code}")]
-    Conflict {
-        code: &'static str,
-        fr: String,
-        en: String,
-    },
+    Conflict { code: Code, fr: String, en: String },
     /// A stale `If-Match`; the current version, when known, goes in the `ETag` header.
     #[error("precondition failed")]
     PreconditionFailed { current_version: Option<i32> },
     #[error("idempotency key reused with another body")]
     IdempotencyKeyReused,
     #[error("too many requests")]
-    TooManyRequests {
-        retry_after: u64,
-        code: &'static str,
-    },
+    TooManyRequests { retry_after: u64, code: Code },
     #[error("service unavailable")]
     Unavailable { retry_after: u64 },
     #[error("internal error")]
@@ -155,7 +148,7 @@ impl std::fmt::Debug for ApiError {
 }
 
 impl ApiError {
-    pub fn conflict(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, fr: impl Into<String>, en: impl Into<String>) -> Self {
         ApiError::Conflict {
             code,
             fr: fr.into(),
@@ -163,28 +156,28 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::Incomplete(_) => "order_incomplete",
-            ApiError::MalformedBody(_) => "malformed_body",
-            ApiError::InvalidQuery(_) => "invalid_query",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::Unauthorized(AuthFailure::BadCredentials) => "invalid_credentials",
-            ApiError::Unauthorized(AuthFailure::Missing) => "token_missing",
-            ApiError::Unauthorized(AuthFailure::Malformed) => "token_malformed",
-            ApiError::Unauthorized(AuthFailure::Expired) => "token_expired",
-            ApiError::Unauthorized(AuthFailure::Invalid) => "token_invalid",
-            ApiError::Forbidden => "read_only",
-            ApiError::NotFound => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Conflict { code, .. } => code,
-            ApiError::PreconditionFailed { .. } => "precondition_failed",
-            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
-            ApiError::TooManyRequests { code, .. } => code,
-            ApiError::Unavailable { .. } => "service_unavailable",
-            ApiError::Internal => "internal_error",
+            ApiError::Validation(_) => Code::ValidationFailed,
+            ApiError::Incomplete(_) => Code::OrderIncomplete,
+            ApiError::MalformedBody(_) => Code::MalformedBody,
+            ApiError::InvalidQuery(_) => Code::InvalidQuery,
+            ApiError::UnsupportedMediaType => Code::UnsupportedMediaType,
+            ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::Unauthorized(AuthFailure::BadCredentials) => Code::InvalidCredentials,
+            ApiError::Unauthorized(AuthFailure::Missing) => Code::TokenMissing,
+            ApiError::Unauthorized(AuthFailure::Malformed) => Code::TokenMalformed,
+            ApiError::Unauthorized(AuthFailure::Expired) => Code::TokenExpired,
+            ApiError::Unauthorized(AuthFailure::Invalid) => Code::TokenInvalid,
+            ApiError::Forbidden => Code::ReadOnly,
+            ApiError::NotFound => Code::NotFound,
+            ApiError::MethodNotAllowed => Code::MethodNotAllowed,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::PreconditionFailed { .. } => Code::PreconditionFailed,
+            ApiError::IdempotencyKeyReused => Code::IdempotencyKeyReused,
+            ApiError::TooManyRequests { code, .. } => *code,
+            ApiError::Unavailable { .. } => Code::ServiceUnavailable,
+            ApiError::Internal => Code::InternalError,
         }
     }
 
@@ -330,7 +323,7 @@ impl ApiError {
             detail,
             instance: instance.to_owned(),
             request_id: request_id.to_owned(),
-            code: self.code().to_owned(),
+            code: self.code(),
             errors: ProblemField::localized(self.issues(), lang),
         }
     }
@@ -403,7 +396,7 @@ fn wrong_status(from: OrderStatus) -> ApiError {
         OrderStatus::Revoked => ("révoquée", "revoked"),
     };
     ApiError::conflict(
-        "order_not_draft",
+        Code::OrderNotDraft,
         format!("La commande est {fr} : elle ne peut plus être modifiée."),
         format!("The order is {en}: it can no longer be changed."),
     )
@@ -422,7 +415,7 @@ impl From<AppError> for ApiError {
                     _ => ("au-delà de la commande", "past submission"),
                 };
                 ApiError::conflict(
-                    "order_not_submitted",
+                    Code::OrderNotSubmitted,
                     format!("La commande est {fr} : son formulaire n'existe qu'une fois la commande passée."),
                     format!("The order is {en}: its form exists only once the order is submitted."),
                 )
@@ -431,12 +424,12 @@ impl From<AppError> for ApiError {
             AppError::Invalid(issues) => ApiError::Validation(issues),
             AppError::Incomplete(issues) => ApiError::Incomplete(issues),
             AppError::AlreadySubmitted => ApiError::conflict(
-                "order_already_submitted",
+                Code::OrderAlreadySubmitted,
                 "La commande a déjà été passée par une autre requête.",
                 "The order was already submitted by another request.",
             ),
             AppError::NamesChanged => ApiError::conflict(
-                "order_changed",
+                Code::OrderChanged,
                 "Les noms de la commande ont changé pendant la génération : relancez-la.",
                 "The order's names changed during generation: run it again.",
             ),
@@ -458,30 +451,31 @@ impl From<AppError> for ApiError {
 /// The language asked for by `Accept-Language`: English when `en` is preferred to `fr`,
 /// French otherwise.
 pub fn negotiate_lang(accept_language: Option<&HeaderValue>) -> Lang {
-    let Some(value) = accept_language.and_then(|v| v.to_str().ok()) else {
+    use actix_web::http::header::{LanguageTag, Preference, Quality, QualityItem};
+    let Some(value) = accept_language else {
         return Lang::Fr;
     };
-    let mut best: Option<(f32, Lang)> = None;
-    for part in value.split(',') {
-        let mut pieces = part.split(';');
-        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = pieces
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-            })
-            .unwrap_or(1.0);
-        let lang = match tag.split('-').next() {
-            Some("en") => Lang::En,
-            Some("fr") => Lang::Fr,
-            _ => continue,
-        };
-        if best.is_none_or(|(bq, _)| q > bq) {
-            best = Some((q, lang));
-        }
-    }
-    best.map_or(Lang::Fr, |(_, l)| l)
+    // actix's parser of the typed `AcceptLanguage` header (unparsable items are skipped);
+    // q=0 means "not acceptable"; a stable sort keeps the listed order between equal q
+    let Ok(items) = header::from_comma_delimited::<_, QualityItem<Preference<LanguageTag>>>(
+        std::iter::once(value),
+    ) else {
+        return Lang::Fr;
+    };
+    let mut acceptable: Vec<_> = items.iter().filter(|i| i.quality > Quality::ZERO).collect();
+    acceptable.sort_by_key(|i| std::cmp::Reverse(i.quality));
+    acceptable
+        .into_iter()
+        .find_map(|item| match &item.item {
+            Preference::Specific(tag) if tag.primary_language().eq_ignore_ascii_case("en") => {
+                Some(Lang::En)
+            }
+            Preference::Specific(tag) if tag.primary_language().eq_ignore_ascii_case("fr") => {
+                Some(Lang::Fr)
+            }
+            _ => None,
+        })
+        .unwrap_or(Lang::Fr)
 }
 
 /// The id given to this request by the tracing middleware.
@@ -557,7 +551,7 @@ mod tests {
     fn what_the_logs_see_of_an_error_never_quotes_the_request() {
         let e = ApiError::Validation(vec![FieldIssue::new(
             "/password",
-            "invalid_type",
+            Code::InvalidType,
             "x: hunter2",
             "x: hunter2",
         )]);
@@ -582,5 +576,9 @@ mod tests {
         );
         assert_eq!(negotiate_lang(Some(&h("de, en;q=0.5"))), Lang::En);
         assert_eq!(negotiate_lang(Some(&h("de"))), Lang::Fr);
+        // q=0 is "not acceptable", not "least preferred"; a broken item does not hide the rest
+        assert_eq!(negotiate_lang(Some(&h("en;q=0, de"))), Lang::Fr);
+        assert_eq!(negotiate_lang(Some(&h("en;q=0.9, fr;q=0.7"))), Lang::En);
+        assert_eq!(negotiate_lang(Some(&h("@@@, en;q=0.4"))), Lang::En);
     }
 }

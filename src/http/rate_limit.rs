@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use super::problem::ApiError;
 use super::AppState;
+use crate::domain::shared::issue::Code;
 
 /// The kinds of expensive work, each with its own limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -307,7 +308,7 @@ pub async fn limit(
     if outcome.refused {
         let mut res = ApiError::TooManyRequests {
             retry_after: outcome.reset,
-            code: "rate_limited",
+            code: Code::RateLimited,
         }
         .error_response();
         for (name, value) in outcome.headers() {

@@ -7,8 +7,6 @@
 //! French accents and signs (é è à ç « » œ ’ €) render in every viewer; a character the font
 //! lacks is drawn as `?`.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use printpdf::{
     path::PaintMode, Color, IndirectFontRef, Line, Mm, OffsetDateTime, PdfDocument,
@@ -72,98 +70,23 @@ pub fn format_date_time(at: &DateTime<Utc>) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Font metrics (advance widths), to wrap text. printpdf 0.7 does not expose them; this reads
-// the `head`, `hhea`, `hmtx` and `cmap` (format 4) tables of the embedded TrueType fonts.
+// Font metrics (advance widths), to wrap text. printpdf 0.7 does not expose them; the
+// embedded TrueType fonts are read with `ttf-parser`.
 
 struct Metrics {
+    face: ttf_parser::Face<'static>,
     units_per_em: f32,
-    advances: Vec<u16>,
-    cmap: HashMap<u32, u16>,
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *b.get(at)?,
-        *b.get(at + 1)?,
-        *b.get(at + 2)?,
-        *b.get(at + 3)?,
-    ]))
 }
 
 impl Metrics {
-    fn parse(font: &[u8]) -> Option<Self> {
-        let num_tables = be16(font, 4)? as usize;
-        let mut tables = HashMap::new();
-        for i in 0..num_tables {
-            let rec = 12 + 16 * i;
-            let tag = font.get(rec..rec + 4)?;
-            tables.insert(tag, be32(font, rec + 8)? as usize);
-        }
-        let head = *tables.get(&b"head"[..])?;
-        let hhea = *tables.get(&b"hhea"[..])?;
-        let hmtx = *tables.get(&b"hmtx"[..])?;
-        let cmap = *tables.get(&b"cmap"[..])?;
-        let units_per_em = f32::from(be16(font, head + 18)?);
-        let n_metrics = be16(font, hhea + 34)? as usize;
-        let advances = (0..n_metrics)
-            .map(|i| be16(font, hmtx + 4 * i))
-            .collect::<Option<Vec<_>>>()?;
-        // A Unicode BMP subtable in format 4: (3, 1) or (0, *).
-        let mut sub = None;
-        for i in 0..be16(font, cmap + 2)? as usize {
-            let rec = cmap + 4 + 8 * i;
-            let (platform, encoding) = (be16(font, rec)?, be16(font, rec + 2)?);
-            let offset = cmap + be32(font, rec + 4)? as usize;
-            if ((platform == 3 && encoding == 1) || platform == 0) && be16(font, offset)? == 4 {
-                sub = Some(offset);
-                break;
-            }
-        }
-        let sub = sub?;
-        let seg_count = be16(font, sub + 6)? as usize / 2;
-        let ends = sub + 14;
-        let starts = ends + 2 * seg_count + 2;
-        let deltas = starts + 2 * seg_count;
-        let range_offsets = deltas + 2 * seg_count;
-        let mut map = HashMap::new();
-        for seg in 0..seg_count {
-            let end = be16(font, ends + 2 * seg)? as u32;
-            let start = be16(font, starts + 2 * seg)? as u32;
-            let delta = be16(font, deltas + 2 * seg)?;
-            let ro_at = range_offsets + 2 * seg;
-            let ro = be16(font, ro_at)? as usize;
-            if start > end || start == 0xFFFF {
-                continue;
-            }
-            for c in start..=end {
-                let gid = if ro == 0 {
-                    (c as u16).wrapping_add(delta)
-                } else {
-                    let g = be16(font, ro_at + ro + 2 * (c - start) as usize).unwrap_or(0);
-                    if g == 0 {
-                        0
-                    } else {
-                        g.wrapping_add(delta)
-                    }
-                };
-                if gid != 0 {
-                    map.insert(c, gid);
-                }
-            }
-        }
-        Some(Self {
-            units_per_em,
-            advances,
-            cmap: map,
-        })
+    fn parse(font: &'static [u8]) -> Option<Self> {
+        let face = ttf_parser::Face::parse(font, 0).ok()?;
+        let units_per_em = f32::from(face.units_per_em());
+        Some(Self { face, units_per_em })
     }
 
     fn has(&self, c: char) -> bool {
-        self.cmap.contains_key(&(c as u32))
+        self.face.glyph_index(c).is_some()
     }
 
     /// `text` with every character the font lacks replaced by `?`.
@@ -174,15 +97,12 @@ impl Metrics {
     }
 
     fn advance(&self, c: char) -> f32 {
-        let c = if self.has(c) { c } else { '?' };
-        let gid = self.cmap.get(&(c as u32)).copied().unwrap_or(0) as usize;
-        let adv = self
-            .advances
-            .get(gid)
-            .or(self.advances.last())
-            .copied()
-            .unwrap_or(0);
-        f32::from(adv) / self.units_per_em
+        let glyph = self
+            .face
+            .glyph_index(c)
+            .or_else(|| self.face.glyph_index('?'))
+            .unwrap_or(ttf_parser::GlyphId(0));
+        f32::from(self.face.glyph_hor_advance(glyph).unwrap_or(0)) / self.units_per_em
     }
 
     /// Width in millimetres of `text` at `size` points.
@@ -701,7 +621,7 @@ mod tests {
     fn metrics_read_the_embedded_fonts() {
         let m = Metrics::parse(FONT_REGULAR).unwrap();
         for c in "éèàç«»œ’€ ".chars() {
-            assert!(m.cmap.contains_key(&(c as u32)), "{c}");
+            assert!(m.has(c), "{c}");
         }
         assert!(m.width_mm("W", 10.0) > m.width_mm("i", 10.0));
         let lines = m.wrap(&"a".repeat(300), 10.0, 50.0);

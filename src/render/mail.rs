@@ -1,8 +1,6 @@
 //! The French e-mail sent after `commander`: a summary, the justificatifs to send back, what
 //! to do next, and the PDF form attached.
 
-use std::fmt::Write as _;
-
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
@@ -60,6 +58,7 @@ pub fn build_order_email(
         safe_token(&data.order_number),
         from.email.domain()
     );
+    let (text, html) = bodies(data)?;
     let pdf_type =
         ContentType::parse("application/pdf").map_err(|e| MailError::Build(e.to_string()))?;
     Message::builder()
@@ -69,10 +68,7 @@ pub fn build_order_email(
         .message_id(Some(message_id))
         .multipart(
             MultiPart::mixed()
-                .multipart(MultiPart::alternative_plain_html(
-                    plain_text(data),
-                    html(data),
-                ))
+                .multipart(MultiPart::alternative_plain_html(text, html))
                 .singlepart(
                     Attachment::new(pdf_file_name(&data.order_number)).body(pdf.to_vec(), pdf_type),
                 ),
@@ -80,13 +76,49 @@ pub fn build_order_email(
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-struct Summary {
+const NEXT_STEPS: [&str; 3] = [
+    "Imprimez le formulaire joint et vérifiez les informations qu’il contient.",
+    "Faites-le dater, signer et revêtir du cachet de l’organisation par son représentant légal.",
+    "Renvoyez-le, en réponse à ce message, avec les justificatifs listés ci-dessous.",
+];
+
+/// What both bodies of the order e-mail show. The HTML one escapes every value (askama's
+/// default for `.html` templates); the plain-text one is sent as is.
+#[derive(askama::Template)]
+#[template(path = "mail/order_submitted.html")]
+struct OrderSubmittedHtml<'a>(&'a OrderSubmitted);
+
+#[derive(askama::Template)]
+#[template(path = "mail/order_submitted.txt")]
+struct OrderSubmittedText<'a>(&'a OrderSubmitted);
+
+struct OrderSubmitted {
+    requester: String,
+    order_number: String,
+    pdf_name: String,
     rows: Vec<(&'static str, String)>,
+    domain_count: usize,
     domains: Vec<String>,
-    more_domains: usize,
+    more_domains: Option<String>,
+    steps: [&'static str; 3],
+    documents: Vec<(String, String)>,
 }
 
-fn summary(d: &FormulaireData) -> Summary {
+impl std::ops::Deref for OrderSubmittedHtml<'_> {
+    type Target = OrderSubmitted;
+    fn deref(&self) -> &OrderSubmitted {
+        self.0
+    }
+}
+
+impl std::ops::Deref for OrderSubmittedText<'_> {
+    type Target = OrderSubmitted;
+    fn deref(&self) -> &OrderSubmitted {
+        self.0
+    }
+}
+
+fn order_submitted(d: &FormulaireData) -> OrderSubmitted {
     let mut rows = vec![
         ("Numéro de commande", d.order_number.clone()),
         ("Date", format_date(&d.submitted_at)),
@@ -109,141 +141,81 @@ fn summary(d: &FormulaireData) -> Summary {
         ),
     ));
     rows.push(("Montant TTC", format_eur(d.price.incl_vat_cents)));
-    Summary {
+    let more = d.domains.len().saturating_sub(DOMAINS_IN_BODY);
+    OrderSubmitted {
+        requester: d.requester.name.clone(),
+        order_number: d.order_number.clone(),
+        pdf_name: pdf_file_name(&d.order_number),
         rows,
+        domain_count: d.domains.len(),
         domains: d.domains.iter().take(DOMAINS_IN_BODY).cloned().collect(),
-        more_domains: d.domains.len().saturating_sub(DOMAINS_IN_BODY),
+        more_domains: (more > 0).then(|| {
+            format!("… et {more} autre(s) : la liste complète figure dans le formulaire joint.")
+        }),
+        steps: NEXT_STEPS,
+        documents: d
+            .documents
+            .iter()
+            .map(|doc| (doc.label_fr.clone(), doc.reason_fr.clone()))
+            .collect(),
     }
 }
 
-fn more_domains_text(n: usize) -> String {
-    format!("… et {n} autre(s) : la liste complète figure dans le formulaire joint.")
-}
-
-const NEXT_STEPS: [&str; 3] = [
-    "Imprimez le formulaire joint et vérifiez les informations qu’il contient.",
-    "Faites-le dater, signer et revêtir du cachet de l’organisation par son représentant légal.",
-    "Renvoyez-le, en réponse à ce message, avec les justificatifs listés ci-dessous.",
-];
-
-fn plain_text(d: &FormulaireData) -> String {
-    let s = summary(d);
-    let mut t = String::new();
-    let _ = writeln!(t, "Bonjour {},\n", d.requester.name);
-    let _ = writeln!(
-        t,
-        "Votre commande {} a bien été enregistrée. Vous trouverez ci-joint le formulaire de \
-         demande de certificat ({}).\n",
-        d.order_number,
-        pdf_file_name(&d.order_number)
-    );
-    for (label, value) in &s.rows {
-        let _ = writeln!(t, "- {label} : {value}");
-    }
-    let _ = writeln!(t, "\nDomaines ({}) :", d.domains.len());
-    for domain in &s.domains {
-        let _ = writeln!(t, "- {domain}");
-    }
-    if s.more_domains > 0 {
-        let _ = writeln!(t, "{}", more_domains_text(s.more_domains));
-    }
-    let _ = writeln!(t, "\nPour valider votre demande de certificat :");
-    for (i, step) in NEXT_STEPS.iter().enumerate() {
-        let _ = writeln!(t, "{}. {step}", i + 1);
-    }
-    let _ = writeln!(t, "\nJustificatifs à renvoyer :");
-    for doc in &d.documents {
-        let _ = writeln!(t, "[ ] {}\n    {}", doc.label_fr, doc.reason_fr);
-    }
-    let _ = writeln!(
-        t,
-        "\nVotre certificat sera délivré une fois le dossier complet et le paiement reçu.\n\n\
-         Cordialement,\nLe service des commandes"
-    );
-    t
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn html(d: &FormulaireData) -> String {
-    let e = escape_html;
-    let s = summary(d);
-    let mut h = String::new();
-    h.push_str(
-        "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\
-         <title>Votre commande</title></head>\n\
-         <body style=\"font-family: Arial, Helvetica, sans-serif; color: #222;\">\n",
-    );
-    let _ = writeln!(h, "<p>Bonjour {},</p>", e(&d.requester.name));
-    let _ = writeln!(
-        h,
-        "<p>Votre commande <strong>{}</strong> a bien été enregistrée. Vous trouverez ci-joint \
-         le formulaire de demande de certificat (<em>{}</em>).</p>",
-        e(&d.order_number),
-        e(&pdf_file_name(&d.order_number))
-    );
-    h.push_str("<table cellpadding=\"3\" style=\"border-collapse: collapse;\">\n");
-    for (label, value) in &s.rows {
-        let _ = writeln!(
-            h,
-            "<tr><td style=\"color: #555;\">{}</td><td><strong>{}</strong></td></tr>",
-            e(label),
-            e(value)
-        );
-    }
-    h.push_str("</table>\n");
-    let _ = writeln!(h, "<p>Domaines ({}) :</p>\n<ul>", d.domains.len());
-    for domain in &s.domains {
-        let _ = writeln!(h, "<li>{}</li>", e(domain));
-    }
-    h.push_str("</ul>\n");
-    if s.more_domains > 0 {
-        let _ = writeln!(h, "<p>{}</p>", e(&more_domains_text(s.more_domains)));
-    }
-    h.push_str("<p><strong>Pour valider votre demande de certificat :</strong></p>\n<ol>\n");
-    for step in NEXT_STEPS {
-        let _ = writeln!(h, "<li>{}</li>", e(step));
-    }
-    h.push_str("</ol>\n<p><strong>Justificatifs à renvoyer :</strong></p>\n<ul>\n");
-    for doc in &d.documents {
-        let _ = writeln!(
-            h,
-            "<li>&#9744; <strong>{}</strong><br><span style=\"color: #555;\">{}</span></li>",
-            e(&doc.label_fr),
-            e(&doc.reason_fr)
-        );
-    }
-    h.push_str(
-        "</ul>\n<p>Votre certificat sera délivré une fois le dossier complet et le paiement \
-         reçu.</p>\n<p>Cordialement,<br>Le service des commandes</p>\n</body></html>\n",
-    );
-    h
+/// The two bodies (plain text, HTML) of the order e-mail.
+fn bodies(d: &FormulaireData) -> Result<(String, String), MailError> {
+    use askama::Template as _;
+    let data = order_submitted(d);
+    let text = OrderSubmittedText(&data)
+        .render()
+        .map_err(|e| MailError::Build(e.to_string()))?;
+    let html = OrderSubmittedHtml(&data)
+        .render()
+        .map_err(|e| MailError::Build(e.to_string()))?;
+    Ok((text, html))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn hostile() -> OrderSubmitted {
+        OrderSubmitted {
+            requester: r#"<b>"A&B"</b> l'été"#.to_owned(),
+            order_number: "CMD-2026-000123".to_owned(),
+            pdf_name: pdf_file_name("CMD-2026-000123"),
+            rows: vec![("Organisation", "<script>alert(1)</script>".to_owned())],
+            domain_count: 2,
+            domains: vec!["www.a.fr".to_owned(), "b.a.fr".to_owned()],
+            more_domains: None,
+            steps: NEXT_STEPS,
+            documents: vec![("Extrait K<bis>".to_owned(), "raison".to_owned())],
+        }
+    }
+
     #[test]
-    fn html_escaping() {
-        assert_eq!(
-            escape_html(r#"<b>"A&B"</b> l'été"#),
-            "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt; l&#39;été"
+    fn the_html_body_escapes_every_value_and_the_text_body_keeps_them() {
+        use askama::Template as _;
+        let data = hostile();
+        let html = OrderSubmittedHtml(&data).render().unwrap();
+        assert!(
+            html.contains("Bonjour &#60;b&#62;&#34;A&#38;B&#34;&#60;/b&#62; l&#39;été,"),
+            "{html}"
         );
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+        assert!(html.contains("Extrait K&#60;bis&#62;"));
+        assert!(!html.contains("<script>") && !html.contains("<b>"));
+        let text = OrderSubmittedText(&data).render().unwrap();
+        assert!(
+            text.starts_with("Bonjour <b>\"A&B\"</b> l'été,\n\n"),
+            "{text}"
+        );
+        assert!(text.contains("- Organisation : <script>alert(1)</script>\n"));
+        assert!(
+            text.contains("Domaines (2) :\n- www.a.fr\n- b.a.fr\n"),
+            "{text}"
+        );
+        assert!(text.contains("1. Imprimez le formulaire joint"));
+        assert!(text.contains("[ ] Extrait K<bis>\n    raison\n"));
     }
 
     #[test]

@@ -461,6 +461,18 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     assert!(res.headers().contains_key("x-request-id"));
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], code, "problem code in {body}");
+    // every code sent, the problem's and its fields', is one the contract documents
+    let documented = |c: &Value| {
+        c.as_str()
+            .is_some_and(|c| certorder::domain::shared::code::Code::parse(c).is_some())
+    };
+    assert!(documented(&body["code"]), "undocumented code in {body}");
+    if let Some(errors) = body["errors"].as_array() {
+        assert!(
+            errors.iter().all(|e| documented(&e["code"])),
+            "undocumented field code in {body}"
+        );
+    }
     assert_eq!(body["status"], status);
     assert!(
         body["request_id"].as_str().is_some_and(|s| !s.is_empty()),

@@ -15,7 +15,7 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::order::payment::PaymentMethod;
-use crate::domain::shared::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::domain::shared::money::Currency;
 
 /// Highest price accepted in the catalogue file, in cents (1,000,000 €), so prices stay far
@@ -23,24 +23,6 @@ use crate::domain::shared::money::Currency;
 pub const MAX_PRICE_CENTS: i64 = 100_000_000;
 /// Highest `max_additional_domains` accepted in the catalogue file.
 pub const MAX_ADDITIONAL_DOMAINS: u32 = 1000;
-
-pub const CODES: &[ErrorCode] = &[
-    ErrorCode {
-        code: "authority_unknown",
-        fr: "Cette autorité n'existe pas dans le catalogue.",
-        en: "This authority is not in the catalogue.",
-    },
-    ErrorCode {
-        code: "duration_not_allowed",
-        fr: "Cette durée n'est pas proposée pour l'autorité choisie.",
-        en: "This duration is not offered for the chosen authority.",
-    },
-    ErrorCode {
-        code: "terms_not_current",
-        fr: "La version des CGU acceptée n'est pas la version en vigueur.",
-        en: "The accepted terms version is not the current one.",
-    },
-];
 
 /// Key types offered by `POST /orders/{id}/generate-csr` (the key generator's own type).
 pub use crate::domain::pki::keygen::KeyType;
@@ -523,7 +505,7 @@ pub fn find_authority<'a>(
             .join(", ");
         FieldIssue::new(
             pointer,
-            "authority_unknown",
+            Code::AuthorityUnknown,
             format!("L'autorité « {id} » n'existe pas dans le catalogue ; autorités proposées : {known}."),
             format!("Authority `{id}` is not in the catalogue; offered authorities: {known}."),
         )
@@ -543,7 +525,7 @@ pub fn check_duration(authority: &Authority, months: u32, pointer: &str) -> Resu
         .join(", ");
     Err(FieldIssue::new(
         pointer,
-        "duration_not_allowed",
+        Code::DurationNotAllowed,
         format!(
             "La durée de {months} mois n'est pas proposée pour « {} » ; durées proposées (mois) : {offered}.",
             authority.name
@@ -562,7 +544,7 @@ pub fn check_terms(terms: &Terms, accepted_version: &str, pointer: &str) -> Resu
     }
     Err(FieldIssue::new(
         pointer,
-        "terms_not_current",
+        Code::TermsNotCurrent,
         format!(
             "Vous devez accepter la version en vigueur des CGU ({}, {}), pas « {} ».",
             terms.version, terms.url, accepted_version

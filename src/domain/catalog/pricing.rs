@@ -4,12 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::catalog::Authority;
-use crate::domain::shared::issue::ErrorCode;
 pub use crate::domain::shared::money::Currency;
-
-/// Pricing reports no field problems: the order checks the duration and the domain count
-/// (see `catalog`) before asking for a price.
-pub const CODES: &[ErrorCode] = &[];
 
 /// A price in cents. `incl_vat_cents == excl_vat_cents + vat_cents` always.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

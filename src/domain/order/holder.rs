@@ -27,7 +27,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::shared::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::issue::{Code, FieldIssue};
 
 pub const MAX_LEGAL_NAME_CHARS: usize = 64;
 pub const MAX_CITY_CHARS: usize = 64;
@@ -36,69 +36,6 @@ pub const MAX_POSTAL_CODE_CHARS: usize = 16;
 pub const MAX_FOREIGN_REGISTRATION_CHARS: usize = 32;
 pub const MAX_PERSON_NAME_CHARS: usize = 64;
 pub const MAX_CONTACT_NAME_CHARS: usize = 128;
-
-pub const CODES: &[ErrorCode] = &[
-    ErrorCode {
-        code: "required",
-        fr: "Ce champ est obligatoire.",
-        en: "This field is required.",
-    },
-    ErrorCode {
-        code: "too_long",
-        fr: "Ce texte dépasse la longueur maximale (raison sociale : 64 caractères).",
-        en: "This text is over the maximum length (legal name: 64 characters).",
-    },
-    ErrorCode {
-        code: "not_printable",
-        fr: "Le texte contient des caractères de contrôle.",
-        en: "The text contains control characters.",
-    },
-    ErrorCode {
-        code: "country_invalid",
-        fr: "Le pays doit être un code ISO 3166-1 alpha-2 (ex. FR).",
-        en: "The country must be an ISO 3166-1 alpha-2 code (e.g. FR).",
-    },
-    ErrorCode {
-        code: "siren_required",
-        fr: "Un titulaire français doit donner son SIREN (9 chiffres) ou son SIRET (14 chiffres).",
-        en: "A French holder must give its SIREN (9 digits) or SIRET (14 digits).",
-    },
-    ErrorCode {
-        code: "siren_invalid",
-        fr: "Le SIREN doit comporter 9 chiffres et respecter la clé de Luhn.",
-        en: "The SIREN must have 9 digits and pass the Luhn check.",
-    },
-    ErrorCode {
-        code: "siret_invalid",
-        fr: "Le SIRET doit comporter 14 chiffres et respecter la clé de Luhn (La Poste : somme des chiffres multiple de 5).",
-        en: "The SIRET must have 14 digits and pass the Luhn check (La Poste: digit sum a multiple of 5).",
-    },
-    ErrorCode {
-        code: "vat_invalid",
-        fr: "Le numéro de TVA intracommunautaire est mal formé ou sa clé est fausse.",
-        en: "The EU VAT number is malformed or its check key is wrong.",
-    },
-    ErrorCode {
-        code: "vat_siren_mismatch",
-        fr: "Le numéro de TVA ne correspond pas au SIREN du titulaire.",
-        en: "The VAT number does not match the holder's SIREN.",
-    },
-    ErrorCode {
-        code: "email_invalid",
-        fr: "L'adresse e-mail est invalide (forme attendue : nom@domaine.fr).",
-        en: "The e-mail address is invalid (expected form: name@domain.com).",
-    },
-    ErrorCode {
-        code: "phone_invalid",
-        fr: "Le numéro de téléphone doit être au format international (+33…) ou national français (0X XX XX XX XX).",
-        en: "The phone number must be in international (+33…) or French national (0X XX XX XX XX) format.",
-    },
-    ErrorCode {
-        code: "certificate_manager_required",
-        fr: "Un certificat SSL RGS* demande un responsable du certificat (personne nommée).",
-        en: "An SSL RGS* certificate needs a named certificate manager.",
-    },
-];
 
 /// Every ISO 3166-1 alpha-2 code officially assigned (249), sorted.
 pub const COUNTRY_CODES: [&str; 249] = [
@@ -531,7 +468,7 @@ impl Checker {
     fn required(&mut self, pointer: String, what_fr: &str, what_en: &str) {
         self.issues.push(FieldIssue::new(
             pointer,
-            "required",
+            Code::Required,
             format!("{what_fr} est obligatoire."),
             format!("The {what_en} is required."),
         ));
@@ -560,7 +497,7 @@ impl Checker {
         if chars > max {
             self.issues.push(FieldIssue::new(
                 pointer.clone(),
-                "too_long",
+                Code::TooLong,
                 format!("{what_fr} fait au plus {max} caractères (ici {chars})."),
                 format!("The {what_en} is at most {max} characters long (got {chars})."),
             ));
@@ -569,7 +506,7 @@ impl Checker {
         if value.chars().any(char::is_control) {
             self.issues.push(FieldIssue::new(
                 pointer,
-                "not_printable",
+                Code::NotPrintable,
                 format!("{what_fr} ne doit pas contenir de caractères de contrôle."),
                 format!("The {what_en} must not contain control characters."),
             ));
@@ -588,7 +525,7 @@ impl Checker {
         if email.is_none() {
             self.issues.push(FieldIssue::new(
                 pointer,
-                "email_invalid",
+                Code::EmailInvalid,
                 format!("« {raw} » n'est pas une adresse e-mail valide (forme attendue : nom@domaine.fr, caractères ASCII)."),
                 format!("`{raw}` is not a valid e-mail address (expected form: name@domain.com, ASCII characters)."),
             ));
@@ -606,7 +543,7 @@ impl Checker {
         if phone.is_none() {
             self.issues.push(FieldIssue::new(
                 pointer,
-                "phone_invalid",
+                Code::PhoneInvalid,
                 format!("« {raw} » n'est pas un numéro de téléphone valide : format international (+33 1 23 45 67 89) ou national français à 10 chiffres (01 23 45 67 89)."),
                 format!("`{raw}` is not a valid phone number: use international format (+33 1 23 45 67 89) or a 10-digit French national number (01 23 45 67 89)."),
             ));
@@ -669,7 +606,7 @@ impl Checker {
         if compact.is_empty() {
             self.issues.push(FieldIssue::new(
                 pointer,
-                "siren_required",
+                Code::SirenRequired,
                 "Un titulaire situé en France doit donner son SIREN (9 chiffres) ou son SIRET (14 chiffres).",
                 "A holder located in France must give its SIREN (9 digits) or SIRET (14 digits).",
             ));
@@ -682,7 +619,7 @@ impl Checker {
             }
             self.issues.push(FieldIssue::new(
                 pointer,
-                "siret_invalid",
+                Code::SiretInvalid,
                 format!("Le SIRET {compact} est invalide : sa clé de Luhn est fausse (pour La Poste, 356000000…, la somme des chiffres doit être un multiple de 5)."),
                 format!("SIRET {compact} is invalid: its Luhn check fails (for La Poste, 356000000…, the digits must add up to a multiple of 5)."),
             ));
@@ -694,7 +631,7 @@ impl Checker {
             }
             self.issues.push(FieldIssue::new(
                 pointer,
-                "siren_invalid",
+                Code::SirenInvalid,
                 format!("Le SIREN {compact} est invalide : sa clé de Luhn est fausse."),
                 format!("SIREN {compact} is invalid: its Luhn check fails."),
             ));
@@ -702,7 +639,7 @@ impl Checker {
         }
         self.issues.push(FieldIssue::new(
             pointer,
-            "siren_invalid",
+            Code::SirenInvalid,
             "Le numéro d'immatriculation doit être un SIREN de 9 chiffres ou un SIRET de 14 chiffres.",
             "The registration number must be a 9-digit SIREN or a 14-digit SIRET.",
         ));
@@ -728,7 +665,7 @@ impl Checker {
             return None;
         }
         let invalid =
-            |fr: String, en: String| FieldIssue::new(pointer.clone(), "vat_invalid", fr, en);
+            |fr: String, en: String| FieldIssue::new(pointer.clone(), Code::VatInvalid, fr, en);
         if let Some(rest) = compact.strip_prefix("FR") {
             let b = rest.as_bytes();
             let well_formed = b.len() == 11
@@ -758,7 +695,7 @@ impl Checker {
                 if siren != vat_siren {
                     self.issues.push(FieldIssue::new(
                         pointer,
-                        "vat_siren_mismatch",
+                        Code::VatSirenMismatch,
                         format!("Le numéro de TVA « {compact} » contient le SIREN {vat_siren}, pas celui du titulaire ({siren})."),
                         format!("VAT number `{compact}` carries SIREN {vat_siren}, not the holder's ({siren})."),
                     ));
@@ -810,7 +747,7 @@ impl Checker {
                 if code.is_none() {
                     self.issues.push(FieldIssue::new(
                         country_pointer,
-                        "country_invalid",
+                        Code::CountryInvalid,
                         format!("« {raw} » n'est pas un code pays ISO 3166-1 alpha-2 (deux lettres, ex. FR, BE, DE)."),
                         format!("`{raw}` is not an ISO 3166-1 alpha-2 country code (two letters, e.g. FR, BE, DE)."),
                     ));
@@ -921,7 +858,7 @@ pub fn validate_holder(
         None if requires_certificate_manager => {
             checker.issues.push(FieldIssue::new(
                 manager_pointer,
-                "certificate_manager_required",
+                Code::CertificateManagerRequired,
                 "Un certificat SSL RGS* demande un responsable du certificat : donnez son prénom, son nom, son e-mail et son téléphone.",
                 "An SSL RGS* certificate needs a certificate manager: give their first name, last name, e-mail and phone.",
             ));
@@ -1415,7 +1352,7 @@ mod tests {
             "phone_invalid",
             "certificate_manager_required",
         ] {
-            assert!(CODES.iter().any(|c| c.code == code), "{code}");
+            assert!(Code::parse(code).is_some(), "{code}");
         }
     }
 

@@ -15,7 +15,7 @@ use crate::domain::order::formulaire::{
 use crate::domain::order::holder::{HolderParty, Organization};
 use crate::domain::order::wizard::assess;
 use crate::domain::order::OrderData;
-use crate::domain::shared::issue::FieldIssue;
+use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// Everything `commander` froze, stored with the order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +48,7 @@ pub(crate) fn freeze(
     let incomplete = || {
         vec![FieldIssue::new(
             "",
-            "order_incomplete",
+            Code::OrderIncomplete,
             "Commande incomplète.",
             "Incomplete order.",
         )]

@@ -27,7 +27,7 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::x509::{AttributeTypeAndValue, X509Name};
 
 use crate::domain::pki::rsa_checks;
-use crate::domain::shared::issue::{ErrorCode, FieldIssue};
+use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// Longest common name (RFC 5280 ub-common-name).
 pub const CN_MAX_CHARS: usize = 64;
@@ -35,146 +35,6 @@ pub const CN_MAX_CHARS: usize = 64;
 /// Most domain names (CN and SAN dNSNames, duplicates merged) a CSR may carry; an
 /// authority's own limit of extra names applies on top (see `domain::order::wizard`).
 pub const MAX_CSR_NAMES: usize = 100;
-
-/// Every error code this module, `rsa_checks` and `keygen` can give, except
-/// `domain_ip_address` (an IP SAN), which `fqdn::CODES` already lists.
-pub const CODES: &[ErrorCode] = &[
-    ErrorCode {
-        code: "csr_empty",
-        fr: "Le CSR est vide.",
-        en: "The CSR is empty.",
-    },
-    ErrorCode {
-        code: "csr_not_pem",
-        fr: "Le texte n'est pas un CSR au format PEM (fichier binaire DER, base64 sans lignes BEGIN/END, ou autre texte).",
-        en: "The text is not a PEM CSR (binary DER file, base64 without BEGIN/END lines, or other text).",
-    },
-    ErrorCode {
-        code: "csr_is_certificate",
-        fr: "Le texte est un certificat, pas une demande de certificat (CSR).",
-        en: "The text is a certificate, not a certificate signing request (CSR).",
-    },
-    ErrorCode {
-        code: "csr_is_private_key",
-        fr: "Le texte contient une clé privée : ne l'envoyez jamais ; seul le CSR est attendu.",
-        en: "The text contains a private key: never send it; only the CSR is expected.",
-    },
-    ErrorCode {
-        code: "csr_is_public_key",
-        fr: "Le texte est une clé publique, pas un CSR.",
-        en: "The text is a public key, not a CSR.",
-    },
-    ErrorCode {
-        code: "csr_truncated",
-        fr: "Le CSR est incomplet (ligne END manquante ou contenu base64 abîmé).",
-        en: "The CSR is incomplete (missing END line or damaged base64 content).",
-    },
-    ErrorCode {
-        code: "csr_malformed",
-        fr: "Le bloc PEM n'est pas une demande PKCS#10 lisible.",
-        en: "The PEM block is not a readable PKCS#10 request.",
-    },
-    ErrorCode {
-        code: "csr_multiple",
-        fr: "Le texte contient plusieurs CSR ; un seul est attendu.",
-        en: "The text holds several CSRs; exactly one is expected.",
-    },
-    ErrorCode {
-        code: "csr_bad_signature",
-        fr: "La signature du CSR ne correspond pas à son contenu et à sa clé publique.",
-        en: "The CSR's signature does not match its content and public key.",
-    },
-    ErrorCode {
-        code: "csr_signature_algorithm",
-        fr: "Algorithme de signature du CSR refusé (attendu : SHA-256/384/512 avec RSA, ou ECDSA avec SHA-256/384).",
-        en: "CSR signature algorithm refused (expected: SHA-256/384/512 with RSA, or ECDSA with SHA-256/384).",
-    },
-    ErrorCode {
-        code: "csr_cn_too_long",
-        fr: "Le nom commun (CN) dépasse 64 caractères.",
-        en: "The common name (CN) is longer than 64 characters.",
-    },
-    ErrorCode {
-        code: "csr_san_email",
-        fr: "Le CSR contient une adresse e-mail en nom alternatif ; seuls des noms de domaine sont acceptés.",
-        en: "The CSR holds an e-mail address as alternative name; only domain names are accepted.",
-    },
-    ErrorCode {
-        code: "csr_san_uri",
-        fr: "Le CSR contient une URI en nom alternatif ; seuls des noms de domaine sont acceptés.",
-        en: "The CSR holds a URI as alternative name; only domain names are accepted.",
-    },
-    ErrorCode {
-        code: "csr_san_unsupported",
-        fr: "Le CSR contient un nom alternatif d'un type non pris en charge ; seuls des noms de domaine sont acceptés.",
-        en: "The CSR holds an alternative name of an unsupported kind; only domain names are accepted.",
-    },
-    ErrorCode {
-        code: "csr_too_many_names",
-        fr: "Le CSR porte plus de 100 noms de domaine.",
-        en: "The CSR carries more than 100 domain names.",
-    },
-    ErrorCode {
-        code: "csr_no_names",
-        fr: "Le CSR ne contient aucun nom de domaine (ni CN, ni SAN dNSName).",
-        en: "The CSR holds no domain name (neither CN nor SAN dNSName).",
-    },
-    ErrorCode {
-        code: "key_too_small",
-        fr: "Clé RSA trop courte (minimum 2048 bits).",
-        en: "RSA key too short (2048 bits at least).",
-    },
-    ErrorCode {
-        code: "key_too_large",
-        fr: "Clé RSA trop longue (maximum 8192 bits).",
-        en: "RSA key too long (8192 bits at most).",
-    },
-    ErrorCode {
-        code: "key_size_not_multiple_of_8",
-        fr: "La taille du module RSA n'est pas un multiple de 8.",
-        en: "The RSA modulus size is not a multiple of 8.",
-    },
-    ErrorCode {
-        code: "key_exponent",
-        fr: "Exposant public RSA refusé (impair, au moins 65537, inférieur à 2^32).",
-        en: "RSA public exponent refused (odd, at least 65537, below 2^32).",
-    },
-    ErrorCode {
-        code: "key_weak",
-        fr: "Clé RSA faible (petit facteur premier, facteurs trop proches ou empreinte ROCA).",
-        en: "Weak RSA key (small prime factor, factors too close or ROCA fingerprint).",
-    },
-    ErrorCode {
-        code: "key_curve",
-        fr: "Courbe elliptique refusée (seules P-256 et P-384 sont acceptées).",
-        en: "Elliptic curve refused (only P-256 and P-384 are accepted).",
-    },
-    ErrorCode {
-        code: "key_algorithm",
-        fr: "Type de clé refusé (seules RSA et ECDSA sont acceptées).",
-        en: "Key type refused (only RSA and ECDSA are accepted).",
-    },
-    ErrorCode {
-        code: "keygen_no_names",
-        fr: "Aucun nom de domaine pour générer le CSR.",
-        en: "No domain name to generate the CSR for.",
-    },
-    ErrorCode {
-        code: "keygen_subject",
-        fr: "Champ du sujet invalide (vide, trop long, ou pays qui n'est pas un code ISO à 2 lettres).",
-        en: "Invalid subject field (empty, too long, or a country that is not a 2-letter ISO code).",
-    },
-    ErrorCode {
-        code: "keygen_passphrase",
-        fr: "Phrase de passe refusée (au moins 8 caractères).",
-        en: "Passphrase refused (8 characters at least).",
-    },
-    ErrorCode {
-        code: "keygen_failed",
-        fr: "La génération de la clé ou du CSR a échoué.",
-        en: "Generating the key or the CSR failed.",
-    },
-];
 
 /// The public key of a CSR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -303,7 +163,7 @@ fn scan_pem(text: &str) -> (Vec<PemBlock<'_>>, bool) {
     (blocks, stray_end)
 }
 
-fn issue(pointer: &str, code: &str, fr: impl Into<String>, en: impl Into<String>) -> FieldIssue {
+fn issue(pointer: &str, code: Code, fr: impl Into<String>, en: impl Into<String>) -> FieldIssue {
     FieldIssue::new(pointer, code, fr, en)
 }
 
@@ -317,7 +177,7 @@ const EXPECTED_EN: &str =
 fn truncated(pointer: &str, why_fr: &str, why_en: &str) -> FieldIssue {
     issue(
         pointer,
-        "csr_truncated",
+        Code::CsrTruncated,
         format!("Le CSR est incomplet : {why_fr}. {EXPECTED_FR}"),
         format!("The CSR is incomplete: {why_en}. {EXPECTED_EN}"),
     )
@@ -326,7 +186,7 @@ fn truncated(pointer: &str, why_fr: &str, why_en: &str) -> FieldIssue {
 fn malformed(pointer: &str, why_fr: &str, why_en: &str) -> FieldIssue {
     issue(
         pointer,
-        "csr_malformed",
+        Code::CsrMalformed,
         format!("Le CSR est illisible : {why_fr}. Générez-le de nouveau."),
         format!("The CSR cannot be read: {why_en}. Generate it again."),
     )
@@ -342,7 +202,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
     if text.is_empty() {
         out.issues.push(issue(
             pointer,
-            "csr_empty",
+            Code::CsrEmpty,
             format!("Le CSR est vide. {EXPECTED_FR}"),
             format!("The CSR is empty. {EXPECTED_EN}"),
         ));
@@ -364,7 +224,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
     if blocks.iter().any(|b| b.kind == Kind::PrivateKey) {
         out.issues.push(issue(
             pointer,
-            "csr_is_private_key",
+            Code::CsrIsPrivateKey,
             "Le texte contient une CLÉ PRIVÉE. Ne transmettez jamais votre clé privée, ni ici \
              ni ailleurs : elle doit rester sur votre serveur. Considérez celle-ci comme \
              compromise, générez une nouvelle clé et envoyez seulement le CSR \
@@ -382,7 +242,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
             } else if blocks.iter().any(|b| b.kind == Kind::Certificate) {
                 out.issues.push(issue(
                     pointer,
-                    "csr_is_certificate",
+                    Code::CsrIsCertificate,
                     format!(
                         "Vous avez collé un certificat (« BEGIN CERTIFICATE »), pas une demande \
                          de certificat. Le CSR est produit avec la clé privée, avant la \
@@ -397,7 +257,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
             } else if blocks.iter().any(|b| b.kind == Kind::PublicKey) {
                 out.issues.push(issue(
                     pointer,
-                    "csr_is_public_key",
+                    Code::CsrIsPublicKey,
                     format!(
                         "Vous avez collé une clé publique (« BEGIN PUBLIC KEY »), pas un CSR. \
                          {EXPECTED_FR}"
@@ -415,7 +275,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
                     .collect();
                 out.issues.push(issue(
                     pointer,
-                    "csr_malformed",
+                    Code::CsrMalformed,
                     format!(
                         "Le bloc PEM est de type « {label} », pas « CERTIFICATE REQUEST ». \
                          {EXPECTED_FR}"
@@ -430,7 +290,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
         [block] => decode_block(block, pointer, &mut out),
         several => out.issues.push(issue(
             pointer,
-            "csr_multiple",
+            Code::CsrMultiple,
             format!(
                 "Le texte contient {} CSR ; collez-en un seul.",
                 several.len()
@@ -485,7 +345,7 @@ fn not_pem(text: &str, pointer: &str) -> FieldIssue {
     };
     issue(
         pointer,
-        "csr_not_pem",
+        Code::CsrNotPem,
         format!("{fr} {EXPECTED_FR}"),
         format!("{en} {EXPECTED_EN}"),
     )
@@ -584,7 +444,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
                 if chars > CN_MAX_CHARS {
                     issues.push(issue(
                         pointer,
-                        "csr_cn_too_long",
+                        Code::CsrCnTooLong,
                         format!(
                             "Le nom commun (CN) du CSR fait {chars} caractères : le maximum est \
                              {CN_MAX_CHARS}. Mettez un nom plus court dans le CN et tous les \
@@ -637,7 +497,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
         let count = distinct.len();
         issues.push(issue(
             pointer,
-            "csr_too_many_names",
+            Code::CsrTooManyNames,
             format!("Le CSR porte {count} noms de domaine (CN et SAN) : au plus {MAX_CSR_NAMES}."),
             format!("The CSR carries {count} domain names (CN and SAN): at most {MAX_CSR_NAMES}."),
         ));
@@ -645,7 +505,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
     if common_name.is_none() && dns_names.is_empty() {
         issues.push(issue(
             pointer,
-            "csr_no_names",
+            Code::CsrNoNames,
             "Le CSR ne contient aucun nom de domaine : ni nom commun (CN), ni nom alternatif \
              (SAN) de type DNS. Générez-le avec le nom du site, par exemple \
              CN=www.exemple.fr.",
@@ -664,7 +524,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
     if !key_refused && !sig_ok {
         issues.push(issue(
             pointer,
-            "csr_signature_algorithm",
+            Code::CsrSignatureAlgorithm,
             format!(
                 "Le CSR est signé avec l'algorithme {signature_algorithm}, refusé : utilisez \
                  SHA-256, SHA-384 ou SHA-512 avec RSA (PKCS#1 v1.5), ou ECDSA avec SHA-256 ou \
@@ -686,7 +546,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
         if bad {
             issues.push(issue(
                 pointer,
-                "csr_bad_signature",
+                Code::CsrBadSignature,
                 "La signature du CSR n'est pas valide : le CSR a été modifié après sa création \
                  ou est abîmé. Générez-le de nouveau avec votre clé privée.",
                 "The CSR's signature is not valid: the CSR was altered after it was made or is \
@@ -737,7 +597,7 @@ fn check_general_name(
             };
             issues.push(issue(
                 pointer,
-                "domain_ip_address",
+                Code::DomainIpAddress,
                 format!(
                     "Le CSR contient l'adresse IP {shown} : les certificats ne sont délivrés que \
                      pour des noms de domaine. Retirez-la du SAN."
@@ -750,7 +610,7 @@ fn check_general_name(
         }
         GeneralName::RFC822Name(mail) => issues.push(issue(
             pointer,
-            "csr_san_email",
+            Code::CsrSanEmail,
             format!(
                 "Le CSR contient l'adresse e-mail « {mail} » en nom alternatif (SAN) : un \
                  certificat serveur ne porte que des noms de domaine. Retirez-la."
@@ -762,7 +622,7 @@ fn check_general_name(
         )),
         GeneralName::URI(uri) => issues.push(issue(
             pointer,
-            "csr_san_uri",
+            Code::CsrSanUri,
             format!(
                 "Le CSR contient l'URI « {uri} » en nom alternatif (SAN) : mettez seulement le \
                  nom de domaine (par exemple www.exemple.fr)."
@@ -783,7 +643,7 @@ fn check_general_name(
             };
             issues.push(issue(
                 pointer,
-                "csr_san_unsupported",
+                Code::CsrSanUnsupported,
                 format!(
                     "Le CSR contient un nom alternatif (SAN) de type {kind}, non pris en charge : \
                      seuls des noms de domaine (DNS) sont acceptés."
@@ -816,7 +676,7 @@ fn check_key(
     let refuse = |issues: &mut Vec<FieldIssue>, name: &str| {
         issues.push(issue(
             pointer,
-            "key_algorithm",
+            Code::KeyAlgorithm,
             format!(
                 "La clé du CSR est de type {name}, refusé par les règles des autorités de \
                  certification : utilisez une clé ECDSA P-256 ou P-384, ou RSA d'au moins 2048 \
@@ -872,7 +732,7 @@ fn check_key(
             if !ok {
                 issues.push(issue(
                     pointer,
-                    "key_curve",
+                    Code::KeyCurve,
                     format!(
                         "La clé ECDSA du CSR est sur la courbe {name}, refusée : seules P-256 \
                          (prime256v1) et P-384 (secp384r1) sont acceptées."
@@ -1239,12 +1099,6 @@ mod tests {
                     .all(|i| !i.message_fr.is_empty() && !i.message_en.is_empty()),
                 "{name}"
             );
-            assert!(
-                d.issues.iter().all(
-                    |i| i.code == "domain_ip_address" || CODES.iter().any(|c| c.code == i.code)
-                ),
-                "{name}: code missing from CODES"
-            );
         }
         let der = include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -1437,11 +1291,6 @@ mod tests {
         assert_eq!(details.dns_names, ["www.certigna.fr"]);
         assert_eq!(details.signature_algorithm, "sha1WithRSAEncryption");
         assert_eq!(details.key.bits, 1024);
-        let mut all = CODES.iter().map(|c| c.code).collect::<Vec<_>>();
-        all.sort_unstable();
-        let n = all.len();
-        all.dedup();
-        assert_eq!(all.len(), n, "CODES has duplicates");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive, Zero};
 
-use crate::domain::shared::issue::FieldIssue;
+use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// Smallest accepted modulus, in bits.
 pub const MIN_BITS: u64 = 2048;
@@ -62,7 +62,7 @@ pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Ve
     if bits < MIN_BITS {
         issues.push(FieldIssue::new(
             pointer,
-            "key_too_small",
+            Code::KeyTooSmall,
             format!(
                 "La clé RSA fait {bits} bits : le minimum est {MIN_BITS} bits. \
                  Générez une nouvelle clé RSA d'au moins 2048 bits (ou ECDSA P-256)."
@@ -75,7 +75,7 @@ pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Ve
     } else if bits > MAX_BITS {
         issues.push(FieldIssue::new(
             pointer,
-            "key_too_large",
+            Code::KeyTooLarge,
             format!("La clé RSA fait {bits} bits : le maximum accepté est {MAX_BITS} bits."),
             format!("The RSA key has {bits} bits: the largest accepted is {MAX_BITS} bits."),
         ));
@@ -83,7 +83,7 @@ pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Ve
     if bits % 8 != 0 {
         issues.push(FieldIssue::new(
             pointer,
-            "key_size_not_multiple_of_8",
+            Code::KeySizeNotMultipleOf8,
             format!(
                 "La taille du module RSA ({bits} bits) n'est pas un multiple de 8 : \
                  utilisez une taille standard (2048, 3072 ou 4096 bits)."
@@ -103,7 +103,7 @@ pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Ve
     if let Some(p) = small_prime_factor(modulus) {
         issues.push(FieldIssue::new(
             pointer,
-            "key_weak",
+            Code::KeyWeak,
             format!(
                 "Clé RSA faible : le module a un petit facteur premier ({p}). \
                  La clé est cassée ; générez-en une nouvelle."
@@ -117,7 +117,7 @@ pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Ve
     if fermat_factor(modulus, FERMAT_ROUNDS).is_some() {
         issues.push(FieldIssue::new(
             pointer,
-            "key_weak",
+            Code::KeyWeak,
             "Clé RSA faible : ses deux facteurs premiers sont trop proches et le module se \
              factorise par la méthode de Fermat. Générez une nouvelle clé.",
             "Weak RSA key: its two prime factors are too close and the modulus is factored \
@@ -127,7 +127,7 @@ pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Ve
     if is_roca(modulus) {
         issues.push(FieldIssue::new(
             pointer,
-            "key_weak",
+            Code::KeyWeak,
             "Clé RSA faible : elle présente l'empreinte ROCA (CVE-2017-15361, puces Infineon) \
              et peut être factorisée. Générez une nouvelle clé avec un logiciel ou un \
              équipement corrigé.",
@@ -156,7 +156,7 @@ pub fn check_exponent(exponent: &BigUint, pointer: &str) -> Option<FieldIssue> {
     };
     Some(FieldIssue::new(
         pointer,
-        "key_exponent",
+        Code::KeyExponent,
         format!(
             "L'exposant public RSA ({shown}) n'est pas accepté : il doit être impair, \
              au moins 65537 et inférieur à 2^32. Générez une nouvelle clé (exposant 65537)."

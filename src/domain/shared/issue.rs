@@ -6,12 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::code::Code;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldIssue {
     /// JSON pointer (RFC 6901) to the offending value, e.g. `/additional_domains/2`.
     pub pointer: String,
     /// Stable machine-readable code, e.g. `fqdn_incomplete`.
-    pub code: String,
+    pub code: Code,
     pub message_fr: String,
     pub message_en: String,
 }
@@ -19,13 +21,13 @@ pub struct FieldIssue {
 impl FieldIssue {
     pub fn new(
         pointer: impl Into<String>,
-        code: &str,
+        code: Code,
         message_fr: impl Into<String>,
         message_en: impl Into<String>,
     ) -> Self {
         Self {
             pointer: pointer.into(),
-            code: code.to_owned(),
+            code,
             message_fr: message_fr.into(),
             message_en: message_en.into(),
         }
@@ -52,12 +54,4 @@ pub enum Lang {
     #[default]
     Fr,
     En,
-}
-
-/// A documented error code: what the contract lists for integrators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ErrorCode {
-    pub code: &'static str,
-    pub fr: &'static str,
-    pub en: &'static str,
 }

@@ -1,4 +1,5 @@
-//! What every part of the domain shares: problem codes, money.
+//! What every part of the domain shares: error codes, field issues, money.
 
+pub mod code;
 pub mod issue;
 pub mod money;

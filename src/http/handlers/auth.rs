@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::app::auth::{self, Attempt, Rule};
 use crate::domain::account::normalize_username;
+use crate::domain::shared::issue::Code;
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, AuthFailure, Problem};
 use crate::http::rate_limit;
@@ -106,7 +107,7 @@ pub async fn create_token(
             tracing::info!(retry_after, "sign-in refused: locked out");
             return Err(ApiError::TooManyRequests {
                 retry_after,
-                code: "too_many_sign_in_failures",
+                code: Code::TooManySignInFailures,
             });
         }
     };

@@ -11,7 +11,7 @@ use crate::domain::pki::csr::decode_csr as decode;
 use crate::domain::pki::fqdn::{
     check_domain_list, check_name, Fqdn, ListRules, NameRules, NameVerdict,
 };
-use crate::domain::shared::issue::{FieldIssue, Lang};
+use crate::domain::shared::issue::{Code, FieldIssue, Lang};
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, Problem, ProblemField};
 use crate::http::views::CsrView;
@@ -216,7 +216,7 @@ pub async fn check_domains(
     if req.names.len() > MAX_ADDITIONAL_DOMAINS_INPUT {
         return Err(ApiError::Validation(vec![FieldIssue::new(
             "/names",
-            "too_many_domains",
+            Code::TooManyDomains,
             format!("Au plus {MAX_ADDITIONAL_DOMAINS_INPUT} noms par requête."),
             format!("At most {MAX_ADDITIONAL_DOMAINS_INPUT} names per request."),
         )]));
@@ -239,27 +239,20 @@ pub async fn check_domains(
                 extras_any_registrable_domain: a.additional_domains_any_registrable_domain,
             };
             let primary = Fqdn::parse(first, rules).ok();
-            let outcome = check_domain_list(primary.as_ref(), rest, "/__extras", &list_rules);
             // extras are names 1.. of the request; per-name syntax is already in `results`
+            let pointer_of = |index: Option<usize>| match index {
+                Some(i) => format!("/names/{}", i + 1),
+                None => "/names".to_owned(),
+            };
+            let outcome = check_domain_list(primary.as_ref(), rest, &pointer_of, &list_rules);
             let issues: Vec<FieldIssue> = outcome
                 .issues
                 .into_iter()
                 .filter(|i| {
                     matches!(
-                        i.code.as_str(),
-                        "too_many_domains" | "domain_outside_registrable"
+                        i.code,
+                        Code::TooManyDomains | Code::DomainOutsideRegistrable
                     )
-                })
-                .map(|i| {
-                    let pointer = match i
-                        .pointer
-                        .strip_prefix("/__extras/")
-                        .and_then(|r| r.parse::<usize>().ok())
-                    {
-                        Some(index) => format!("/names/{}", index + 1),
-                        None => "/names".to_owned(),
-                    };
-                    i.at(pointer)
                 })
                 .collect();
             (
