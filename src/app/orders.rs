@@ -6,9 +6,10 @@ use uuid::Uuid;
 
 use super::{App, AppError, Idempotency};
 use crate::domain::account::{Account, Caller, Role};
-use crate::domain::documents::justificatifs::{facts_of, Justificatif};
+use crate::domain::documents::justificatifs::Justificatif;
 use crate::domain::order::formulaire::FormulaireData;
 use crate::domain::order::notification::{mailed, Notification};
+use crate::domain::order::submission::facts_of;
 use crate::domain::order::wizard::{assess, csr_subject, generation_blockers, Changes, Context};
 use crate::domain::order::{
     order_number, ChangeError, CsrRecord, Order, OrderId, OrderStatus, Step, Transition,

@@ -224,17 +224,3 @@ impl utoipa::Modify for Servers {
         ]);
     }
 }
-
-/// Rules utoipa's derives cannot state, added to the components they belong to.
-pub struct Refinements;
-
-impl utoipa::Modify for Refinements {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let Some(components) = openapi.components.as_mut() else {
-            return;
-        };
-        if let Some(payment) = components.schemas.get_mut("PaymentRequest") {
-            with_conditional_rules(payment, super::steps::payment_rules());
-        }
-    }
-}

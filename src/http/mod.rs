@@ -167,7 +167,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = api;
     // The 429s of the rate-limited routes first, so that the header pass sees them too.
     rate_limit::document(&mut api);
-    for pass in [&contract::Headers as &dyn Modify, &contract::Refinements] {
+    for pass in [&contract::Headers as &dyn Modify, &steps::Refinements] {
         pass.modify(&mut api);
     }
     api

@@ -11,6 +11,7 @@ mod csr;
 mod errors;
 mod formulaire;
 mod harness;
+mod layout;
 mod mail;
 mod orders;
 mod preconditions;

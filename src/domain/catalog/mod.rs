@@ -14,9 +14,9 @@ use std::fmt;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::order::payment::PaymentMethod;
 use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::domain::shared::money::Currency;
+use crate::domain::shared::payment_method::PaymentMethod;
 
 /// Highest price accepted in the catalogue file, in cents (1,000,000 €), so prices stay far
 /// from integer overflow.

@@ -56,7 +56,7 @@ pub fn price(
 mod tests {
     use super::*;
     use crate::domain::catalog::{Catalog, ProductLine};
-    use crate::domain::order::payment::PaymentMethod;
+    use crate::domain::shared::payment_method::PaymentMethod;
     use proptest::prelude::*;
 
     fn authority(per_year: i64, per_domain: i64) -> Authority {

@@ -25,40 +25,6 @@ use serde::{Deserialize, Serialize};
 pub use crate::domain::account::OrganizationKind;
 pub use crate::domain::catalog::ProductLine;
 
-/// The facts of `order` the rules look at, as `commander` takes them (the account's
-/// organization and role, the holder, the product line, the payment method); `Err` lists
-/// the steps still unanswered that they depend on. A draft's justificatifs are previewed
-/// with this and [`JustificatifRules::required`], the same rules as at "Commander".
-pub fn facts_of(
-    order: &crate::domain::order::OrderData,
-    account: &crate::domain::account::Account,
-    catalog: &crate::domain::catalog::Catalog,
-) -> Result<JustificatifFacts, Vec<crate::domain::order::Step>> {
-    use crate::domain::order::holder::HolderParty;
-    use crate::domain::order::Step;
-    let authority = order
-        .authority
-        .as_deref()
-        .and_then(|a| catalog.authority(a));
-    match (authority, &order.holder, &order.payment) {
-        (Some(authority), Some(holder), Some(payment)) => Ok(JustificatifFacts {
-            organization_kind: account.organization.kind,
-            requester_is_legal_representative: account.legal_representative,
-            holder_is_other_organization: matches!(holder.party, HolderParty::OtherOrganization(_)),
-            product_line: authority.product_line,
-            payment_method: payment.method().as_str().to_owned(),
-        }),
-        (authority, holder, payment) => Err([
-            (authority.is_none(), Step::Authority),
-            (holder.is_none(), Step::Holder),
-            (payment.is_none(), Step::Payment),
-        ]
-        .into_iter()
-        .filter_map(|(unknown, step)| unknown.then_some(step))
-        .collect()),
-    }
-}
-
 /// The facts of an order the rules look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JustificatifFacts {

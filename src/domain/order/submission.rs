@@ -14,7 +14,7 @@ use crate::domain::order::formulaire::{
 };
 use crate::domain::order::holder::{HolderParty, Organization};
 use crate::domain::order::wizard::assess;
-use crate::domain::order::OrderData;
+use crate::domain::order::{OrderData, Step};
 use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// Everything `commander` froze, stored with the order.
@@ -29,6 +29,38 @@ pub struct Submission {
     pub documents: Vec<Justificatif>,
     /// The data of the PDF form (rendered on demand and for the e-mail).
     pub formulaire: FormulaireData,
+}
+
+/// The facts of `order` the rules look at, as `commander` takes them (the account's
+/// organization and role, the holder, the product line, the payment method); `Err` lists
+/// the steps still unanswered that they depend on. A draft's justificatifs are previewed
+/// with this and `JustificatifRules::required`, the same rules as at "Commander".
+pub fn facts_of(
+    order: &OrderData,
+    account: &Account,
+    catalog: &Catalog,
+) -> Result<JustificatifFacts, Vec<Step>> {
+    let authority = order
+        .authority
+        .as_deref()
+        .and_then(|a| catalog.authority(a));
+    match (authority, &order.holder, &order.payment) {
+        (Some(authority), Some(holder), Some(payment)) => Ok(JustificatifFacts {
+            organization_kind: account.organization.kind,
+            requester_is_legal_representative: account.legal_representative,
+            holder_is_other_organization: matches!(holder.party, HolderParty::OtherOrganization(_)),
+            product_line: authority.product_line,
+            payment_method: payment.method().as_str().to_owned(),
+        }),
+        (authority, holder, payment) => Err([
+            (authority.is_none(), Step::Authority),
+            (holder.is_none(), Step::Holder),
+            (payment.is_none(), Step::Payment),
+        ]
+        .into_iter()
+        .filter_map(|(unknown, step)| unknown.then_some(step))
+        .collect()),
+    }
 }
 
 /// What "commander" freezes for a draft, or every missing or invalid step. The order's own
@@ -69,13 +101,7 @@ pub(crate) fn freeze(
         return Err(incomplete());
     };
 
-    let facts = JustificatifFacts {
-        organization_kind: account.organization.kind,
-        requester_is_legal_representative: account.legal_representative,
-        holder_is_other_organization: matches!(holder.party, HolderParty::OtherOrganization(_)),
-        product_line: authority.product_line,
-        payment_method: payment.method().as_str().to_owned(),
-    };
+    let facts = facts_of(order, account, catalog).map_err(|_| incomplete())?;
     let documents = rules.required(&facts);
 
     let account_block = OrganizationBlock {
