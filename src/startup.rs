@@ -16,7 +16,7 @@ use crate::config::Settings;
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::justificatifs::default_rules;
 use crate::housekeeping::{self, Housekeeper};
-use crate::http::keygen_pool::KeygenPool;
+use crate::http::bounded_pool::BoundedPool;
 use crate::http::password_pool::PasswordPool;
 use crate::http::rate_limit::RateLimits;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
@@ -134,8 +134,8 @@ fn run(
     let state = web::Data::new(AppState {
         app: app::App::new(db, catalog, default_rules()),
         keys: JwtKeys::new(&settings.jwt),
-        keygen: KeygenPool::new(settings.keygen_threads, settings.keygen_queue),
-        renders: KeygenPool::new(
+        keygen: BoundedPool::new(settings.keygen_threads, settings.keygen_queue),
+        renders: BoundedPool::new(
             std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             PDF_RENDER_QUEUE,
         ),

@@ -6,8 +6,8 @@
 //!
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
-pub mod auth;
-pub mod orders;
+pub(crate) mod auth;
+pub(crate) mod orders;
 
 use std::sync::Arc;
 

@@ -250,7 +250,7 @@ pub async fn commander(
         .await
 }
 
-/// The data of the PDF form, frozen by "Commander".
+/// The data of the PDF form, frozen by "Commander" (kept in every later status).
 pub async fn formulaire(
     app: &App,
     caller: Caller,
@@ -260,9 +260,9 @@ pub async fn formulaire(
         .db
         .run(move |conn| orders::find_visible(conn, id, &caller))
         .await?;
-    match (order.status, &order.submission) {
-        (OrderStatus::Submitted, Some(s)) => Ok(s.formulaire.clone()),
-        (status, _) => Err(AppError::NotSubmitted(status)),
+    match &order.submission {
+        Some(s) => Ok(s.formulaire.clone()),
+        None => Err(AppError::NotSubmitted(order.status)),
     }
 }
 
@@ -332,8 +332,12 @@ pub async fn prepare_generation(
         .as_deref()
         .and_then(|a| app.catalog.authority(a))
         .is_none_or(|a| a.wildcard_allowed);
+    // what the key generation and the OpenSSL recipe would put in the CSR, refused alike
+    let subject = csr_subject(&order, &account);
+    crate::domain::pki::keygen::validate_request(&subject, &assessment.domains)
+        .map_err(|e| AppError::Invalid(vec![e.to_issue("/fqdn")]))?;
     Ok(Generation {
-        subject: csr_subject(&order, &account),
+        subject,
         names: assessment.domains,
         name_rules: NameRules { wildcard_allowed },
         order,
@@ -355,7 +359,7 @@ pub async fn attach_generated_csr(
     app.db
         .clone()
         .transaction(move |conn| {
-            let mut order = orders::lock_visible(conn, id, &caller)?;
+            let mut order = lock_for_change(conn, id, &caller, None)?;
             order.can(Transition::Edit)?;
             let now = app.now();
             let now_names = assess(&order, &app.catalog, now.date_naive()).domains;

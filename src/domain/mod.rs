@@ -7,9 +7,9 @@
 //! - [`pki`]: domain names, CSRs, RSA key checks, key and CSR generation;
 //! - [`documents`]: which justificatifs an order needs.
 
-pub mod account;
-pub mod catalog;
+pub(crate) mod account;
+pub(crate) mod catalog;
 pub mod documents;
-pub mod order;
-pub mod pki;
+pub(crate) mod order;
+pub(crate) mod pki;
 pub mod shared;

@@ -1,19 +1,19 @@
 //! The HTTP layer: actix handlers, request/response DTOs with their OpenAPI schemas, the
 //! auth extractor and the problem+json error type. The only place that knows actix and utoipa.
 
-pub mod auth;
-pub mod contract;
-pub mod handlers;
-pub mod idempotency;
-pub mod json;
-pub mod keygen_pool;
-pub mod panic;
-pub mod password_pool;
+pub(crate) mod auth;
+pub(crate) mod bounded_pool;
+pub(crate) mod contract;
+pub(crate) mod handlers;
+pub(crate) mod idempotency;
+pub(crate) mod json;
+pub(crate) mod panic;
+pub(crate) mod password_pool;
 pub mod problem;
-pub mod rate_limit;
-pub mod steps;
-pub mod views;
-pub mod wizard_meta;
+pub(crate) mod rate_limit;
+pub(crate) mod steps;
+pub(crate) mod views;
+pub(crate) mod wizard_meta;
 
 use std::sync::Arc;
 
@@ -35,10 +35,10 @@ pub struct AppState {
     pub app: App,
     pub keys: JwtKeys,
     pub settings: Arc<Settings>,
-    pub keygen: keygen_pool::KeygenPool,
+    pub keygen: bounded_pool::BoundedPool,
     /// PDF rendering: about one render per core, a bounded queue, 503 beyond (the same
     /// bounded pool as key generation), so that a burst of downloads cannot grow the memory.
-    pub renders: keygen_pool::KeygenPool,
+    pub renders: bounded_pool::BoundedPool,
     /// The bounded pool verifying passwords (sign-in).
     pub passwords: password_pool::PasswordPool,
     /// The rate limits of the expensive routes (also used by the housekeeping task).

@@ -5,12 +5,12 @@
 //! with a pooled connection and the caller's tracing span re-entered, at most as many at once
 //! as the pool has connections. Async code never calls `pool.get()` itself.
 
-pub mod accounts;
-pub mod documents;
+pub(crate) mod accounts;
+pub(crate) mod documents;
 pub mod events;
-pub mod idempotency;
-pub mod login;
-pub mod orders;
+pub(crate) mod idempotency;
+pub(crate) mod login;
+pub(crate) mod orders;
 pub mod schema;
 
 use diesel::pg::PgConnection;

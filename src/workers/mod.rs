@@ -2,5 +2,5 @@
 //! webhooks and the scheduler). A worker claims its work, does the I/O outside any database
 //! transaction and records the outcome.
 
-pub mod mail;
+pub(crate) mod mail;
 pub mod smtp;

@@ -1,6 +1,6 @@
 //! Accounts of the customer space and who may see what.
 
-pub mod password;
+pub(crate) mod password;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -6,9 +6,7 @@
 //! exactly one block instead of asking the allocator for 19 MiB each time (glibc then keeps
 //! the freed blocks in per-thread arenas: that is how a sign-in flood reached gigabytes).
 
-use argon2::password_hash::{
-    rand_core::OsRng, Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::LazyLock;
 
@@ -30,9 +28,11 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError(e.to_string()))
 }
 
+#[cfg(test)]
 /// Verifies `password` against `stored` (a PHC string); with `None`, verifies against a dummy
 /// hash and returns false, at the same cost.
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    use argon2::password_hash::PasswordVerifier as _;
     let hash = stored.unwrap_or(DUMMY_HASH.as_str());
     let ok = PasswordHash::new(hash)
         .map(|parsed| {
@@ -55,6 +55,7 @@ impl Verifier {
         Self::default()
     }
 
+    #[cfg(test)]
     /// Bytes held now (0 after [`Verifier::release`]).
     pub fn held_bytes(&self) -> usize {
         self.blocks.len() * std::mem::size_of::<Block>()

@@ -6,7 +6,7 @@
 //! `include_str!`) that an operator replaces. [`Catalog::from_json`] refuses unknown fields and
 //! checks the file's own consistency, so a `Catalog` that exists is usable.
 
-pub mod pricing;
+pub(crate) mod pricing;
 
 use std::collections::HashSet;
 use std::fmt;

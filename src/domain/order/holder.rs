@@ -67,6 +67,7 @@ pub fn luhn_is_valid(digits: &str) -> bool {
         && luhn_sum(digits, false) % 10 == 0
 }
 
+#[cfg(test)]
 /// The digit that, appended to `digits` (ASCII digits), makes a Luhn-valid number.
 pub fn luhn_check_digit(digits: &str) -> Option<u8> {
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -134,6 +135,7 @@ pub fn fr_vat_key(siren: &str) -> Option<u8> {
     Some(((12 + 3 * (n % 97)) % 97) as u8)
 }
 
+#[cfg(test)]
 /// The French VAT number of a SIREN, e.g. `FR85481463081`.
 pub fn fr_vat_number(siren: &str) -> Option<String> {
     fr_vat_key(siren).map(|key| format!("FR{key:02}{siren}"))

@@ -1,12 +1,12 @@
 //! The certificate order: a draft patched step by step, then submitted ("commander", the
 //! seed's final button) or cancelled. Pure: no clock, no I/O.
 
-pub mod formulaire;
-pub mod holder;
-pub mod notification;
-pub mod payment;
-pub mod submission;
-pub mod wizard;
+pub(crate) mod formulaire;
+pub(crate) mod holder;
+pub(crate) mod notification;
+pub(crate) mod payment;
+pub(crate) mod submission;
+pub(crate) mod wizard;
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};

@@ -77,6 +77,7 @@ pub struct CsrDecoding {
     pub issues: Vec<FieldIssue>,
 }
 
+#[cfg(test)]
 impl CsrDecoding {
     /// A CSR that parsed and has no finding.
     pub fn is_valid(&self) -> bool {

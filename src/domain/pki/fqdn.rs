@@ -110,6 +110,7 @@ pub struct NameRules {
     pub wildcard_allowed: bool,
 }
 
+#[cfg(test)]
 impl NameRules {
     pub const NO_WILDCARD: NameRules = NameRules {
         wildcard_allowed: false,
@@ -367,6 +368,7 @@ impl Fqdn {
         &self.name[self.suffix_start..]
     }
 
+    #[cfg(test)]
     /// The name without its wildcard label (the name itself when not a wildcard).
     pub fn base_name(&self) -> &str {
         if self.wildcard {
@@ -440,6 +442,7 @@ pub struct DomainListOutcome {
     pub duplicates: Vec<DuplicateNote>,
 }
 
+#[cfg(test)]
 impl DomainListOutcome {
     pub fn is_valid(&self) -> bool {
         self.issues.is_empty()
@@ -512,6 +515,7 @@ pub fn check_domain_list(
     }
 }
 
+#[cfg(test)]
 /// The pointers of a list of names that sits at `prefix` in the request: `{prefix}/{index}`
 /// for one name, `prefix` for the list.
 pub fn under(prefix: &str) -> impl Fn(Option<usize>) -> String + '_ {

@@ -1,6 +1,6 @@
 //! Domain names, CSRs, RSA key checks, key pair and CSR generation.
 
-pub mod csr;
-pub mod fqdn;
-pub mod keygen;
-pub mod rsa_checks;
+pub(crate) mod csr;
+pub(crate) mod fqdn;
+pub(crate) mod keygen;
+pub(crate) mod rsa_checks;

@@ -45,16 +45,6 @@ pub const ROCA_PRIMES: [u32; 38] = [
 /// The generator of the ROCA primes' structure.
 const ROCA_GENERATOR: u32 = 65537;
 
-/// Every finding about an RSA key given as big-endian unsigned bytes (leading zeros allowed),
-/// as found in a SubjectPublicKeyInfo.
-pub fn check_rsa_key_bytes(modulus: &[u8], exponent: &[u8], pointer: &str) -> Vec<FieldIssue> {
-    check_rsa_key(
-        &BigUint::from_bytes_be(modulus),
-        &BigUint::from_bytes_be(exponent),
-        pointer,
-    )
-}
-
 /// Every finding about an RSA key (empty when the key is acceptable). All at `pointer`.
 pub fn check_rsa_key(modulus: &BigUint, exponent: &BigUint, pointer: &str) -> Vec<FieldIssue> {
     let mut issues = Vec::new();

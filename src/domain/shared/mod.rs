@@ -2,6 +2,6 @@
 //! methods.
 
 pub mod code;
-pub mod issue;
-pub mod money;
-pub mod payment_method;
+pub(crate) mod issue;
+pub(crate) mod money;
+pub(crate) mod payment_method;

@@ -1,7 +1,7 @@
-//! The bounded pool for key generation (case 2). RSA keys cost 0.1–1 s of CPU each: they run
-//! on dedicated threads, at most `threads` at a time, with at most `queue` requests waiting;
-//! beyond that a request is refused at once (503 with `Retry-After`) instead of stalling
-//! the server. A panic in `f` is not "full": it unwinds into the handler (→ 500).
+//! A bounded pool for CPU-heavy work: key generation (case 2; RSA keys cost 0.1–1 s of CPU
+//! each) and PDF rendering. The work runs on blocking threads, at most `threads` at a time,
+//! with at most `queue` requests waiting; beyond that a request is refused at once (503 with
+//! `Retry-After`) instead of stalling the server. A panic in `f` is not "full": it unwinds into the handler (→ 500).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 #[derive(Clone)]
-pub struct KeygenPool {
+pub struct BoundedPool {
     running: Arc<Semaphore>,
     admitted: Arc<AtomicUsize>,
     capacity: usize,
@@ -19,10 +19,10 @@ pub struct KeygenPool {
 #[derive(Debug)]
 pub struct PoolFull;
 
-impl KeygenPool {
+impl BoundedPool {
     pub fn new(threads: usize, queue: usize) -> Self {
         let threads = threads.max(1);
-        KeygenPool {
+        BoundedPool {
             running: Arc::new(Semaphore::new(threads)),
             admitted: Arc::new(AtomicUsize::new(0)),
             capacity: threads + queue,
