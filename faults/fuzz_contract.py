@@ -12,6 +12,8 @@ Environment: FUZZ_MAX_EXAMPLES (default 40), FUZZ_MAX_TIME seconds (default 240)
 
 import os
 import subprocess
+import glob
+import shutil
 import sys
 
 from common import ROOT, PrivatePg, Service, check, log, main, seed_demo, token
@@ -19,13 +21,31 @@ from common import ROOT, PrivatePg, Service, check, log, main, seed_demo, token
 SCHEMATHESIS = "schemathesis==4.32.5"
 
 
+def venv_python() -> str:
+    """A Python newer than 3.11 for schemathesis's venv when the machine has one: hypothesis
+    (from 6.140) describes a filter's lambda by `ast.parse`-ing its whole module deep inside
+    its own recursion, which CPython 3.11.7 answers with "SystemError: AST constructor
+    recursion depth mismatch" on a random operation. Older hypothesis releases avoid it but
+    break schemathesis's stateful phase."""
+    candidates = [os.path.join(v, "bin", "python3") for v in
+                  sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[23]*")), reverse=True)]
+    candidates += [c for c in (shutil.which("python3.13"), shutil.which("python3.12")) if c]
+    for candidate in candidates:
+        ok = subprocess.run([candidate, "-c", "import venv, ensurepip"],
+                            capture_output=True).returncode == 0
+        if ok:
+            return candidate
+    return sys.executable
+
+
 def st_binary() -> str:
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     venv = os.environ.get("FAULTS_VENV", os.path.join(target, "faults-venv"))
     st = os.path.join(venv, "bin", "st")
     if not os.path.exists(st):
-        log(f"installing {SCHEMATHESIS} into {venv}")
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        python = venv_python()
+        log(f"installing {SCHEMATHESIS} into {venv} ({python})")
+        subprocess.run([python, "-m", "venv", venv], check=True)
         subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", SCHEMATHESIS],
                        check=True)
     return st
