@@ -82,10 +82,6 @@ pub struct Context<'a> {
     pub partner_exists: bool,
 }
 
-fn issue(pointer: &str, code: Code, fr: String, en: String) -> FieldIssue {
-    FieldIssue::new(pointer, code, fr, en)
-}
-
 /// Name rules under an authority; with none chosen yet, wildcards are let through and
 /// checked again once the authority is known.
 fn name_rules(authority: Option<&Authority>) -> NameRules {
@@ -113,11 +109,11 @@ pub(crate) fn apply(
         .and_then(|id| ctx.catalog.authority(id));
     if let Some(value) = &changes.partner {
         if order.partner_fixed {
-            issues.push(issue(
+            issues.push(FieldIssue::new(
                 "/partner",
                 Code::PartnerFixed,
-                "Cette commande a été créée par un partenaire : son code partenaire ne peut pas changer.".into(),
-                "This order was created by a partner: its partner code cannot change.".into(),
+                "Cette commande a été créée par un partenaire : son code partenaire ne peut pas changer.",
+                "This order was created by a partner: its partner code cannot change.",
             ));
         } else {
             next.partner = partner_step(value.as_ref(), ctx, &mut issues);
@@ -190,14 +186,14 @@ fn partner_step(
         Some(PartnerChoice::Partner { code }) => {
             let code = code.trim();
             if code.is_empty() || code.chars().count() > MAX_PARTNER_CODE {
-                issues.push(issue(
+                issues.push(FieldIssue::new(
                     "/partner/code",
                     Code::PartnerCodeInvalid,
                     format!("Un code partenaire compte de 1 à {MAX_PARTNER_CODE} caractères."),
                     format!("A partner code is 1 to {MAX_PARTNER_CODE} characters long."),
                 ));
             } else if !ctx.partner_exists {
-                issues.push(issue(
+                issues.push(FieldIssue::new(
                 "/partner/code",
                 Code::PartnerUnknown,
                 format!("Aucun partenaire n'a le code « {code} ». Vérifiez-le, ou répondez « Non » ({{\"type\": \"none\"}})."),
@@ -251,7 +247,7 @@ fn duration_step(
                     .map(u32::to_string)
                     .collect::<Vec<_>>()
                     .join(", ");
-                issues.push(issue(
+                issues.push(FieldIssue::new(
                 "/duration_months",
                 Code::DurationNotAllowed,
                 format!("La durée de {m} mois n'est pas proposée ; durées proposées (mois) : {offered}."),
@@ -274,11 +270,11 @@ fn csr_step(
     match value {
         None => None,
         Some(_) if method == Some(GenerationMethod::Generate) => {
-            issues.push(issue(
+            issues.push(FieldIssue::new(
             "/csr_pem",
             Code::CsrNotExpected,
-            "Avec la génération par le service (generation_method « generate »), la CSR est produite par POST /orders/{id}/generate-csr : ne collez pas de CSR.".into(),
-            "With generation by the service (generation_method \"generate\"), the CSR is made by POST /orders/{id}/generate-csr: do not paste one.".into(),
+            "Avec la génération par le service (generation_method « generate »), la CSR est produite par POST /orders/{id}/generate-csr : ne collez pas de CSR.",
+            "With generation by the service (generation_method \"generate\"), the CSR is made by POST /orders/{id}/generate-csr: do not paste one.",
         ));
             order.csr.clone()
         }
@@ -303,11 +299,11 @@ fn fqdn_step(
     match value {
         None => None,
         Some(_) if method == Some(GenerationMethod::Csr) => {
-            issues.push(issue(
+            issues.push(FieldIssue::new(
             "/fqdn",
             Code::FqdnNotExpected,
-            "Avec une CSR collée (generation_method « csr »), les noms sont lus dans la CSR : donnez csr_pem, pas fqdn.".into(),
-            "With a pasted CSR (generation_method \"csr\"), the names are read from the CSR: send csr_pem, not fqdn.".into(),
+            "Avec une CSR collée (generation_method « csr »), les noms sont lus dans la CSR : donnez csr_pem, pas fqdn.",
+            "With a pasted CSR (generation_method \"csr\"), the names are read from the CSR: send csr_pem, not fqdn.",
         ));
             order.fqdn.clone()
         }
@@ -324,7 +320,7 @@ fn fqdn_step(
 /// The extra subdomains, as given (checked with the whole list by `assess`).
 fn additional_domains_step(extras: &[String], issues: &mut Vec<FieldIssue>) -> Option<Vec<String>> {
     if extras.len() > MAX_ADDITIONAL_DOMAINS_INPUT {
-        issues.push(issue(
+        issues.push(FieldIssue::new(
             "/additional_domains",
             Code::TooManyDomains,
             format!("Au plus {MAX_ADDITIONAL_DOMAINS_INPUT} noms supplémentaires par requête."),

@@ -164,10 +164,6 @@ fn scan_pem(text: &str) -> (Vec<PemBlock<'_>>, bool) {
     (blocks, stray_end)
 }
 
-fn issue(pointer: &str, code: Code, fr: impl Into<String>, en: impl Into<String>) -> FieldIssue {
-    FieldIssue::new(pointer, code, fr, en)
-}
-
 const EXPECTED_FR: &str =
     "Collez le CSR au format PEM, du « -----BEGIN CERTIFICATE REQUEST----- » \
                            au « -----END CERTIFICATE REQUEST----- » inclus.";
@@ -176,7 +172,7 @@ const EXPECTED_EN: &str =
                            to \"-----END CERTIFICATE REQUEST-----\" included.";
 
 fn truncated(pointer: &str, why_fr: &str, why_en: &str) -> FieldIssue {
-    issue(
+    FieldIssue::new(
         pointer,
         Code::CsrTruncated,
         format!("Le CSR est incomplet : {why_fr}. {EXPECTED_FR}"),
@@ -185,7 +181,7 @@ fn truncated(pointer: &str, why_fr: &str, why_en: &str) -> FieldIssue {
 }
 
 fn malformed(pointer: &str, why_fr: &str, why_en: &str) -> FieldIssue {
-    issue(
+    FieldIssue::new(
         pointer,
         Code::CsrMalformed,
         format!("Le CSR est illisible : {why_fr}. Générez-le de nouveau."),
@@ -201,7 +197,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
     };
     let text = input.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if text.is_empty() {
-        out.issues.push(issue(
+        out.issues.push(FieldIssue::new(
             pointer,
             Code::CsrEmpty,
             format!("Le CSR est vide. {EXPECTED_FR}"),
@@ -223,7 +219,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
         return out;
     }
     if blocks.iter().any(|b| b.kind == Kind::PrivateKey) {
-        out.issues.push(issue(
+        out.issues.push(FieldIssue::new(
             pointer,
             Code::CsrIsPrivateKey,
             "Le texte contient une CLÉ PRIVÉE. Ne transmettez jamais votre clé privée, ni ici \
@@ -241,7 +237,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
             if blocks.iter().any(|b| b.kind == Kind::PrivateKey) {
                 // already reported
             } else if blocks.iter().any(|b| b.kind == Kind::Certificate) {
-                out.issues.push(issue(
+                out.issues.push(FieldIssue::new(
                     pointer,
                     Code::CsrIsCertificate,
                     format!(
@@ -256,7 +252,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
                     ),
                 ));
             } else if blocks.iter().any(|b| b.kind == Kind::PublicKey) {
-                out.issues.push(issue(
+                out.issues.push(FieldIssue::new(
                     pointer,
                     Code::CsrIsPublicKey,
                     format!(
@@ -274,7 +270,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
                     .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
                     .take(40)
                     .collect();
-                out.issues.push(issue(
+                out.issues.push(FieldIssue::new(
                     pointer,
                     Code::CsrMalformed,
                     format!(
@@ -289,7 +285,7 @@ pub fn decode_csr(input: &str, pointer: &str) -> CsrDecoding {
             }
         }
         [block] => decode_block(block, pointer, &mut out),
-        several => out.issues.push(issue(
+        several => out.issues.push(FieldIssue::new(
             pointer,
             Code::CsrMultiple,
             format!(
@@ -344,7 +340,7 @@ fn not_pem(text: &str, pointer: &str) -> FieldIssue {
             "The text is not a CSR: no \"-----BEGIN CERTIFICATE REQUEST-----\" line.",
         )
     };
-    issue(
+    FieldIssue::new(
         pointer,
         Code::CsrNotPem,
         format!("{fr} {EXPECTED_FR}"),
@@ -443,7 +439,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
             Some(cn) => {
                 let chars = cn.chars().count();
                 if chars > CN_MAX_CHARS {
-                    issues.push(issue(
+                    issues.push(FieldIssue::new(
                         pointer,
                         Code::CsrCnTooLong,
                         format!(
@@ -496,7 +492,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
     distinct.dedup();
     if distinct.len() > MAX_CSR_NAMES {
         let count = distinct.len();
-        issues.push(issue(
+        issues.push(FieldIssue::new(
             pointer,
             Code::CsrTooManyNames,
             format!("Le CSR porte {count} noms de domaine (CN et SAN) : au plus {MAX_CSR_NAMES}."),
@@ -504,7 +500,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
         ));
     }
     if common_name.is_none() && dns_names.is_empty() {
-        issues.push(issue(
+        issues.push(FieldIssue::new(
             pointer,
             Code::CsrNoNames,
             "Le CSR ne contient aucun nom de domaine : ni nom commun (CN), ni nom alternatif \
@@ -523,7 +519,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
     let sig_oid = csr.signature_algorithm.algorithm.to_id_string();
     let (signature_algorithm, sig_ok) = signature_algorithm_name(&sig_oid);
     if !key_refused && !sig_ok {
-        issues.push(issue(
+        issues.push(FieldIssue::new(
             pointer,
             Code::CsrSignatureAlgorithm,
             format!(
@@ -545,7 +541,7 @@ fn check_csr(csr: &X509CertificationRequest, der: &[u8], pointer: &str, out: &mu
             Err(_) => true,
         };
         if bad {
-            issues.push(issue(
+            issues.push(FieldIssue::new(
                 pointer,
                 Code::CsrBadSignature,
                 "La signature du CSR n'est pas valide : le CSR a été modifié après sa création \
@@ -596,7 +592,7 @@ fn check_general_name(
                 16 => IpAddr::from(<[u8; 16]>::try_from(*bytes).unwrap_or_default()).to_string(),
                 _ => hex::encode(bytes),
             };
-            issues.push(issue(
+            issues.push(FieldIssue::new(
                 pointer,
                 Code::DomainIpAddress,
                 format!(
@@ -609,7 +605,7 @@ fn check_general_name(
                 ),
             ));
         }
-        GeneralName::RFC822Name(mail) => issues.push(issue(
+        GeneralName::RFC822Name(mail) => issues.push(FieldIssue::new(
             pointer,
             Code::CsrSanEmail,
             format!(
@@ -621,7 +617,7 @@ fn check_general_name(
                  server certificate holds domain names only. Remove it."
             ),
         )),
-        GeneralName::URI(uri) => issues.push(issue(
+        GeneralName::URI(uri) => issues.push(FieldIssue::new(
             pointer,
             Code::CsrSanUri,
             format!(
@@ -642,7 +638,7 @@ fn check_general_name(
                 GeneralName::RegisteredID(_) => "registeredID",
                 _ => "?",
             };
-            issues.push(issue(
+            issues.push(FieldIssue::new(
                 pointer,
                 Code::CsrSanUnsupported,
                 format!(
@@ -675,7 +671,7 @@ fn check_key(
         exponent: None,
     };
     let refuse = |issues: &mut Vec<FieldIssue>, name: &str| {
-        issues.push(issue(
+        issues.push(FieldIssue::new(
             pointer,
             Code::KeyAlgorithm,
             format!(
@@ -731,7 +727,7 @@ fn check_key(
             };
             let ok = matches!(name.as_str(), "P-256" | "P-384");
             if !ok {
-                issues.push(issue(
+                issues.push(FieldIssue::new(
                     pointer,
                     Code::KeyCurve,
                     format!(
