@@ -1,7 +1,10 @@
 //! Configuration, read from environment variables (a `.env` file is honoured in development).
 //! Every variable has a default that works on a developer machine; see the README's table.
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+pub use crate::domain::pki::issuance::IssuerMode;
 
 /// `CERTORDER_ENV`: what kind of deployment this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +93,81 @@ pub struct Settings {
     /// `OUTBOX_RETRY_BASE_MS`: the first delay after a temporary SMTP failure (default 5 s);
     /// it doubles with each further failure, up to 15 minutes.
     pub outbox_retry_base: Duration,
+    /// How certificates are issued (`ISSUER`, `SANDBOX_CA_*`, `TRUST_ANCHORS`).
+    pub issuer: IssuerSettings,
+}
+
+/// How certificates are issued (see `crate::issuer`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuerSettings {
+    /// `ISSUER`: `sandbox` (a local test CA issues on approval; the default in development
+    /// and test) or `manual` (an operator uploads the real CA's chain; the default when
+    /// `CERTORDER_ENV=production`).
+    pub mode: IssuerMode,
+    /// `SANDBOX_CA_DIR`: where the sandbox CA is kept (default `./data/sandbox-ca`).
+    pub sandbox_ca_dir: PathBuf,
+    /// `SANDBOX_CA_PASSPHRASE`: encrypts the sandbox CA's private keys. When unset, in
+    /// development and test only, one is generated and kept beside the keys (a 0600 file).
+    pub passphrase: Option<String>,
+    /// `TRUST_ANCHORS`: PEM files (comma-separated paths) of the roots an uploaded chain
+    /// must lead to; in sandbox mode the sandbox's root is trusted too. Manual mode needs at
+    /// least one: `crate::issuer::build_issuer` refuses to start without.
+    pub trust_anchors: Vec<PathBuf>,
+}
+
+impl std::fmt::Debug for IssuerSettings {
+    // Written by hand so that the passphrase is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerSettings")
+            .field("mode", &self.mode)
+            .field("sandbox_ca_dir", &self.sandbox_ca_dir)
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
+            .field("trust_anchors", &self.trust_anchors)
+            .finish()
+    }
+}
+
+impl IssuerSettings {
+    fn from_source(src: &Source<'_>, environment: Environment) -> Result<Self, ConfigError> {
+        let mode = match src.var("ISSUER") {
+            None if environment == Environment::Production => IssuerMode::Manual,
+            None => IssuerMode::Sandbox,
+            Some(v) => IssuerMode::parse(&v).ok_or(ConfigError::Invalid {
+                name: "ISSUER",
+                reason: format!("expected sandbox or manual, got {v:?}"),
+            })?,
+        };
+        let passphrase = src.var("SANDBOX_CA_PASSPHRASE");
+        if mode == IssuerMode::Sandbox && passphrase.is_none() && !environment.is_development() {
+            return Err(ConfigError::Invalid {
+                name: "SANDBOX_CA_PASSPHRASE",
+                reason: "required for ISSUER=sandbox outside development and test (it \
+                         encrypts the sandbox CA's keys)"
+                    .into(),
+            });
+        }
+        let trust_anchors: Vec<PathBuf> = src
+            .var("TRUST_ANCHORS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            mode,
+            sandbox_ca_dir: src
+                .var("SANDBOX_CA_DIR")
+                .map_or_else(|| PathBuf::from("./data/sandbox-ca"), PathBuf::from),
+            passphrase,
+            trust_anchors,
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -130,6 +208,7 @@ impl std::fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("jwt_key_id", &self.jwt.key_id)
             .field("server_keygen", &self.server_keygen)
+            .field("issuer", &self.issuer)
             .field(
                 "smtp",
                 &format_args!("{}:{}", self.smtp.host, self.smtp.port),
@@ -372,6 +451,7 @@ impl Settings {
             outbox_worker: src.flag("OUTBOX_WORKER", true)?,
             outbox_poll: Duration::from_millis(src.parse("OUTBOX_POLL_MS", 1000)?),
             outbox_retry_base: Duration::from_millis(src.parse("OUTBOX_RETRY_BASE_MS", 5000)?),
+            issuer: IssuerSettings::from_source(&src, environment)?,
         })
     }
 }
@@ -483,6 +563,49 @@ mod tests {
         assert_eq!(s.environment, Environment::Development);
         assert_eq!(s.jwt.secret, DEV_JWT_SECRET);
         assert_eq!(s.bind_address, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_issuer_is_the_sandbox_in_development_and_manual_in_production_with_trust_anchors() {
+        let dev = settings(&[]).unwrap().issuer;
+        assert_eq!(dev.mode, IssuerMode::Sandbox);
+        assert_eq!(dev.sandbox_ca_dir, PathBuf::from("./data/sandbox-ca"));
+        assert_eq!(dev.passphrase, None, "generated and kept in the directory");
+        assert!(dev.trust_anchors.is_empty());
+        let test = settings(&[("CERTORDER_ENV", "test")]).unwrap().issuer;
+        assert_eq!(test.mode, IssuerMode::Sandbox);
+
+        let prod = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = vec![("CERTORDER_ENV", "production"), ("JWT_SECRET", KEY)];
+            vars.extend_from_slice(extra);
+            settings(&vars).map(|s| s.issuer)
+        };
+        assert_eq!(prod(&[]).unwrap().mode, IssuerMode::Manual);
+        let manual = prod(&[("TRUST_ANCHORS", "/etc/certorder/roots.pem, /etc/ca2.pem")]).unwrap();
+        assert_eq!(manual.mode, IssuerMode::Manual);
+        assert_eq!(
+            manual.trust_anchors,
+            [
+                PathBuf::from("/etc/certorder/roots.pem"),
+                PathBuf::from("/etc/ca2.pem")
+            ]
+        );
+        // a sandbox in production needs its passphrase given, and never prints it
+        let e = prod(&[("ISSUER", "sandbox")]).unwrap_err();
+        assert!(e.starts_with("SANDBOX_CA_PASSPHRASE: required"), "{e}");
+        let sandbox = prod(&[
+            ("ISSUER", "Sandbox"),
+            ("SANDBOX_CA_PASSPHRASE", "hunter2-correct-horse"),
+            ("SANDBOX_CA_DIR", "/var/lib/certorder/ca"),
+        ])
+        .unwrap();
+        assert_eq!(sandbox.mode, IssuerMode::Sandbox);
+        assert_eq!(sandbox.sandbox_ca_dir, PathBuf::from("/var/lib/certorder/ca"));
+        assert_eq!(sandbox.passphrase.as_deref(), Some("hunter2-correct-horse"));
+        let shown = format!("{sandbox:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("<redacted>"), "{shown}");
+        let e = prod(&[("ISSUER", "acme")]).unwrap_err();
+        assert!(e.starts_with("ISSUER: expected sandbox or manual"), "{e}");
     }
 
     #[test]

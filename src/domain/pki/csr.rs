@@ -853,7 +853,7 @@ fn short_name(oid: &str) -> Option<&'static str> {
 }
 
 /// RFC 4514 string of a name: RDNs last-to-first, `,` between RDNs, `+` inside one.
-fn rfc4514(name: &X509Name) -> String {
+pub(crate) fn rfc4514(name: &X509Name) -> String {
     let rdns: Vec<String> = name
         .iter_rdn()
         .map(|rdn| {

@@ -366,7 +366,7 @@ pub fn generate_csr(
 }
 
 /// PKCS#8 DER → `ENCRYPTED PRIVATE KEY` PEM (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC).
-fn encrypt_pkcs8(
+pub(crate) fn encrypt_pkcs8(
     der: &[u8],
     passphrase: &str,
     iterations: u32,

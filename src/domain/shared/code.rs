@@ -425,6 +425,43 @@ codes! {
         fr: "La génération de la clé ou du CSR a échoué.",
         en: "Generating the key or the CSR failed.",
     },
+    // Certificates an operator uploads (manual issuance): `domain::pki::chain`
+    CertificateUnparsable = "certificate_unparsable" {
+        fr: "La chaîne n'est pas une suite de certificats PEM lisibles (« -----BEGIN CERTIFICATE----- »), le certificat du serveur en premier.",
+        en: "The chain is not a sequence of readable PEM certificates (\"-----BEGIN CERTIFICATE-----\"), the server's certificate first.",
+    },
+    CertificatePrivateKeyIncluded = "certificate_private_key_included" {
+        fr: "La chaîne contient une clé privée : envoyez seulement les certificats.",
+        en: "The chain contains a private key: send the certificates only.",
+    },
+    CertificateKeyMismatch = "certificate_key_mismatch" {
+        fr: "La clé publique du certificat n'est pas celle du CSR de la commande.",
+        en: "The certificate's public key is not the one of the order's CSR.",
+    },
+    CertificateNamesMismatch = "certificate_names_mismatch" {
+        fr: "Les noms (SAN) du certificat ne sont pas exactement ceux de la commande.",
+        en: "The certificate's names (SAN) are not exactly the order's.",
+    },
+    CertificateEkuMissing = "certificate_eku_missing" {
+        fr: "Le certificat n'a pas l'usage étendu « authentification de serveur » (serverAuth).",
+        en: "The certificate lacks the serverAuth extended key usage.",
+    },
+    CertificateValidityTooLong = "certificate_validity_too_long" {
+        fr: "La validité du certificat dépasse le maximum des Baseline Requirements pour sa date de début.",
+        en: "The certificate's validity exceeds the Baseline Requirements' maximum for its start date.",
+    },
+    CertificateExpired = "certificate_expired" {
+        fr: "Un certificat de la chaîne est expiré.",
+        en: "A certificate of the chain has expired.",
+    },
+    ChainBroken = "chain_broken" {
+        fr: "Un certificat de la chaîne n'est pas signé par le suivant (ordre attendu : serveur, puis chaque autorité).",
+        en: "A certificate of the chain is not signed by the next one (expected order: server, then each authority).",
+    },
+    ChainUntrusted = "chain_untrusted" {
+        fr: "La chaîne ne remonte à aucune autorité racine de confiance configurée.",
+        en: "The chain does not lead to any configured trusted root authority.",
+    },
     // The holder and contacts
     TooLong = "too_long" {
         fr: "Ce texte dépasse la longueur maximale (raison sociale : 64 caractères).",
