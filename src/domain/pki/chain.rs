@@ -498,11 +498,11 @@ mod tests {
     fn issuing_params() -> CertificateParams {
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, crate::domain::pki::sandbox_ca::ISSUING_CN);
         dn.push(
             DnType::OrganizationName,
             crate::domain::pki::sandbox_ca::CA_ORGANIZATION,
         );
+        dn.push(DnType::CommonName, crate::domain::pki::sandbox_ca::ISSUING_CN);
         params.distinguished_name = dn;
         params
     }

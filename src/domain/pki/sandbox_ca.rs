@@ -33,7 +33,7 @@ pub const ROOT_CN: &str = "certorder SANDBOX Root - NOT TRUSTED";
 /// The issuing CA's common name.
 pub const ISSUING_CN: &str = "certorder SANDBOX Issuing CA - NOT TRUSTED";
 /// The organization of both CA certificates.
-pub const CA_ORGANIZATION: &str = "certorder sandbox (test CA, not a real authority)";
+pub const CA_ORGANIZATION: &str = "certorder sandbox (test CA - not a real authority)";
 
 /// How long the sandbox's CA certificates live from their creation.
 const ROOT_YEARS: i64 = 20;
@@ -89,8 +89,8 @@ impl std::fmt::Debug for SandboxCa {
 
 fn ca_name(cn: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, cn);
     dn.push(DnType::OrganizationName, CA_ORGANIZATION);
+    dn.push(DnType::CommonName, cn);
     dn
 }
 
