@@ -566,7 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn the_issuer_is_the_sandbox_in_development_and_manual_in_production_with_trust_anchors() {
+    fn the_issuer_is_the_sandbox_in_development_and_test_and_manual_in_production() {
         let dev = settings(&[]).unwrap().issuer;
         assert_eq!(dev.mode, IssuerMode::Sandbox);
         assert_eq!(dev.sandbox_ca_dir, PathBuf::from("./data/sandbox-ca"));
