@@ -600,10 +600,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(sandbox.mode, IssuerMode::Sandbox);
-        assert_eq!(sandbox.sandbox_ca_dir, PathBuf::from("/var/lib/certorder/ca"));
+        assert_eq!(
+            sandbox.sandbox_ca_dir,
+            PathBuf::from("/var/lib/certorder/ca")
+        );
         assert_eq!(sandbox.passphrase.as_deref(), Some("hunter2-correct-horse"));
         let shown = format!("{sandbox:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("<redacted>"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("<redacted>"),
+            "{shown}"
+        );
         let e = prod(&[("ISSUER", "acme")]).unwrap_err();
         assert!(e.starts_with("ISSUER: expected sandbox or manual"), "{e}");
     }

@@ -113,12 +113,11 @@ pub fn load_trust_anchors(paths: &[PathBuf]) -> Result<TrustAnchors, IssuerSetup
     let mut anchors = TrustAnchors::default();
     for path in paths {
         let text = std::fs::read_to_string(path).map_err(io(path))?;
-        let found = TrustAnchors::from_pem(&text).map_err(|reason| {
-            IssuerSetupError::TrustAnchors {
+        let found =
+            TrustAnchors::from_pem(&text).map_err(|reason| IssuerSetupError::TrustAnchors {
                 path: path.clone(),
                 reason,
-            }
-        })?;
+            })?;
         anchors.extend(&found);
     }
     Ok(anchors)
@@ -165,11 +164,10 @@ fn load_sandbox_ca(ca_dir: &Path, passphrase: Option<&str>) -> Result<SandboxCa,
         root_key_pem: Zeroizing::new(read(ROOT_KEY_FILE)?),
         issuing_key_pem: Zeroizing::new(read(ISSUING_KEY_FILE)?),
     };
-    SandboxCa::from_files(&files, &passphrase)
-        .map_err(|source| IssuerSetupError::Ca {
-            path: ca_dir.to_owned(),
-            source,
-        })
+    SandboxCa::from_files(&files, &passphrase).map_err(|source| IssuerSetupError::Ca {
+        path: ca_dir.to_owned(),
+        source,
+    })
 }
 
 /// Makes a CA in a staging directory and renames it to `dir/ca`; losing the race to another
@@ -190,8 +188,8 @@ fn create_sandbox_ca(
         None => return Err(IssuerSetupError::PassphraseRequired),
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let (_, files) = SandboxCa::generate(now, &passphrase)
-        .map_err(|source| IssuerSetupError::Ca {
+    let (_, files) =
+        SandboxCa::generate(now, &passphrase).map_err(|source| IssuerSetupError::Ca {
             path: dir.to_owned(),
             source,
         })?;
@@ -202,13 +200,21 @@ fn create_sandbox_ca(
     ));
     let result = (|| {
         create_private_dir(&staging)?;
-        write_file(&staging.join(ROOT_CERT_FILE), files.root_cert_pem.as_bytes(), 0o644)?;
+        write_file(
+            &staging.join(ROOT_CERT_FILE),
+            files.root_cert_pem.as_bytes(),
+            0o644,
+        )?;
         write_file(
             &staging.join(ISSUING_CERT_FILE),
             files.issuing_cert_pem.as_bytes(),
             0o644,
         )?;
-        write_file(&staging.join(ROOT_KEY_FILE), files.root_key_pem.as_bytes(), 0o600)?;
+        write_file(
+            &staging.join(ROOT_KEY_FILE),
+            files.root_key_pem.as_bytes(),
+            0o600,
+        )?;
         write_file(
             &staging.join(ISSUING_KEY_FILE),
             files.issuing_key_pem.as_bytes(),
@@ -288,7 +294,9 @@ mod tests {
     }
 
     fn names() -> Vec<String> {
-        ["www.certigna.fr", "certigna.fr"].map(String::from).to_vec()
+        ["www.certigna.fr", "certigna.fr"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn csr(key_type: KeyType) -> (String, String) {
@@ -330,7 +338,11 @@ mod tests {
     }
 
     fn run(args: &[&str], dir: &Path) -> String {
-        let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "openssl {args:?}: {}{}",
@@ -378,10 +390,16 @@ mod tests {
     fn the_keys_on_disk_are_encrypted_and_a_wrong_passphrase_does_not_open_them() {
         let dir = temp_dir("encrypted");
         open_sandbox_ca(&dir, Some("the right passphrase"), false, now()).unwrap();
-        assert!(!dir.join(CA_SUBDIR).join(PASSPHRASE_FILE).exists(), "given, not kept");
+        assert!(
+            !dir.join(CA_SUBDIR).join(PASSPHRASE_FILE).exists(),
+            "given, not kept"
+        );
         for file in [ROOT_KEY_FILE, ISSUING_KEY_FILE] {
             let text = std::fs::read_to_string(dir.join(CA_SUBDIR).join(file)).unwrap();
-            assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"), "{file}");
+            assert!(
+                text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+                "{file}"
+            );
             assert!(!text.contains("-----BEGIN PRIVATE KEY-----"), "{file}");
             assert!(!text.contains("-----BEGIN EC PRIVATE KEY-----"), "{file}");
         }
@@ -453,10 +471,15 @@ mod tests {
         manual.trust_anchors = vec![dir.join(CA_SUBDIR).join(ROOT_CERT_FILE)];
         let issuer = build_issuer(&manual, false, now()).unwrap();
         assert_eq!(issuer.mode(), IssuerMode::Manual);
-        assert_eq!(issuer.trust_anchors().ders(), [sandbox.trust_anchors().ders()[0].clone()]);
+        assert_eq!(
+            issuer.trust_anchors().ders(),
+            [sandbox.trust_anchors().ders()[0].clone()]
+        );
         // a chain the sandbox issued verifies against the manual issuer's anchors
         let (issued, key_sha) = issue(sandbox.as_ref(), KeyType::EcdsaP256);
-        let pem = CertificateFormat::PemChain.encode(&issued.chain_der).unwrap();
+        let pem = CertificateFormat::PemChain
+            .encode(&issued.chain_der)
+            .unwrap();
         let names = names();
         let expected = ChainExpectation {
             public_key_sha256: &key_sha,
@@ -498,16 +521,35 @@ mod tests {
             let (issued, _) = issue(&ca, key_type);
             let chain = &issued.chain_der;
             let write = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
-            write("leaf.pem", CertificateFormat::PemLeaf.encode(chain).unwrap());
-            write("chain.pem", CertificateFormat::PemChain.encode(chain).unwrap());
-            write("leaf.cer", CertificateFormat::DerLeaf.encode(chain).unwrap());
+            write(
+                "leaf.pem",
+                CertificateFormat::PemLeaf.encode(chain).unwrap(),
+            );
+            write(
+                "chain.pem",
+                CertificateFormat::PemChain.encode(chain).unwrap(),
+            );
+            write(
+                "leaf.cer",
+                CertificateFormat::DerLeaf.encode(chain).unwrap(),
+            );
             write("chain.p7b", CertificateFormat::Pkcs7.encode(chain).unwrap());
-            write("intermediate.pem", to_pem("CERTIFICATE", &chain[1]).into_bytes());
+            write(
+                "intermediate.pem",
+                to_pem("CERTIFICATE", &chain[1]).into_bytes(),
+            );
             let root = dir.join(CA_SUBDIR).join(ROOT_CERT_FILE);
             let root = root.to_str().unwrap();
 
             let out = run(
-                &["verify", "-CAfile", root, "-untrusted", "intermediate.pem", "leaf.pem"],
+                &[
+                    "verify",
+                    "-CAfile",
+                    root,
+                    "-untrusted",
+                    "intermediate.pem",
+                    "leaf.pem",
+                ],
                 &dir,
             );
             assert_eq!(out.trim(), "leaf.pem: OK", "{key_type}");
@@ -526,16 +568,47 @@ mod tests {
                 &dir,
             );
             assert_eq!(out.trim(), "leaf.pem: OK", "{key_type}");
-            let printed = run(&["pkcs7", "-inform", "DER", "-in", "chain.p7b", "-print_certs"], &dir);
+            let printed = run(
+                &[
+                    "pkcs7",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    "chain.p7b",
+                    "-print_certs",
+                ],
+                &dir,
+            );
             assert_eq!(printed.matches("-----BEGIN CERTIFICATE-----").count(), 2);
-            assert!(printed.contains("subject=CN=www.certigna.fr") || printed.contains("subject=CN = www.certigna.fr"), "{printed}");
+            assert!(
+                printed.contains("subject=CN=www.certigna.fr")
+                    || printed.contains("subject=CN = www.certigna.fr"),
+                "{printed}"
+            );
             assert!(printed.contains("NOT TRUSTED"), "{printed}");
-            let text = run(&["x509", "-inform", "DER", "-in", "leaf.cer", "-noout", "-text"], &dir);
-            assert!(text.contains("DNS:www.certigna.fr, DNS:certigna.fr"), "{text}");
+            let text = run(
+                &[
+                    "x509", "-inform", "DER", "-in", "leaf.cer", "-noout", "-text",
+                ],
+                &dir,
+            );
+            assert!(
+                text.contains("DNS:www.certigna.fr, DNS:certigna.fr"),
+                "{text}"
+            );
             assert!(text.contains("TLS Web Server Authentication"), "{text}");
             assert!(text.contains("CA:FALSE"), "{text}");
             let fingerprint = run(
-                &["x509", "-inform", "DER", "-in", "leaf.cer", "-noout", "-fingerprint", "-sha256"],
+                &[
+                    "x509",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    "leaf.cer",
+                    "-noout",
+                    "-fingerprint",
+                    "-sha256",
+                ],
                 &dir,
             );
             let hex: String = fingerprint

@@ -49,7 +49,7 @@ impl TrustAnchors {
         let mut out = Self::default();
         for der in ders {
             match X509Certificate::from_der(&der) {
-                Ok((rest, _)) if rest.is_empty() => out.push(der),
+                Ok(([], _)) => out.push(der),
                 Ok(_) => return Err("trailing bytes after a certificate".to_owned()),
                 Err(e) => return Err(format!("unreadable certificate: {e}")),
             }
@@ -106,7 +106,9 @@ fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, PemError> {
         let label = &after[..label_end];
         let end_marker = format!("-----END {label}-----");
         let Some(end) = after.find(&end_marker) else {
-            return Err(PemError(format!("the END line of a {label} block is missing")));
+            return Err(PemError(format!(
+                "the END line of a {label} block is missing"
+            )));
         };
         let block_end = start + 11 + end + end_marker.len();
         if label.contains("PRIVATE KEY") {
@@ -180,7 +182,7 @@ pub fn verify_chain(
     let mut certs = Vec::with_capacity(ders.len());
     for (i, der) in ders.iter().enumerate() {
         match X509Certificate::from_der(der) {
-            Ok((rest, cert)) if rest.is_empty() => certs.push(cert),
+            Ok(([], cert)) => certs.push(cert),
             _ => {
                 let (fr, en) = position(i);
                 return Err(vec![unparsable(
@@ -200,8 +202,14 @@ pub fn verify_chain(
             let (fr, en) = position(i);
             issues.push(issue(
                 Code::CertificateExpired,
-                format!("{fr} a expiré le {}.", not_after.format("%d/%m/%Y %H:%M:%S UTC")),
-                format!("{en} expired on {}.", not_after.format("%Y-%m-%d %H:%M:%S UTC")),
+                format!(
+                    "{fr} a expiré le {}.",
+                    not_after.format("%d/%m/%Y %H:%M:%S UTC")
+                ),
+                format!(
+                    "{en} expired on {}.",
+                    not_after.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
             ));
         }
     }
@@ -218,7 +226,10 @@ pub fn verify_chain(
             let (child_fr, child_en) = position(i);
             let (parent_fr, parent_en) = position(i + 1);
             let (why_fr, why_en) = if signed {
-                ("n'est pas une autorité (CA:FALSE)", "is not a CA (CA:FALSE)")
+                (
+                    "n'est pas une autorité (CA:FALSE)",
+                    "is not a CA (CA:FALSE)",
+                )
             } else {
                 ("ne l'a pas signé", "did not sign it")
             };
@@ -289,7 +300,11 @@ fn unparsable(why_fr: &str, why_en: &str) -> FieldIssue {
     )
 }
 
-fn check_leaf(leaf: &X509Certificate<'_>, expected: &ChainExpectation<'_>, out: &mut Vec<FieldIssue>) {
+fn check_leaf(
+    leaf: &X509Certificate<'_>,
+    expected: &ChainExpectation<'_>,
+    out: &mut Vec<FieldIssue>,
+) {
     let key = sha256_hex(leaf.public_key().raw);
     if !key.eq_ignore_ascii_case(expected.public_key_sha256) {
         out.push(issue(
@@ -308,7 +323,9 @@ fn check_leaf(leaf: &X509Certificate<'_>, expected: &ChainExpectation<'_>, out: 
     }
 
     let lower = |names: &mut dyn Iterator<Item = &str>| -> BTreeSet<String> {
-        names.map(|n| n.trim_end_matches('.').to_ascii_lowercase()).collect()
+        names
+            .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+            .collect()
     };
     let have = lower(&mut dns_names(leaf).iter().map(String::as_str));
     let want = lower(&mut expected.names.iter().map(String::as_str));
@@ -502,7 +519,10 @@ mod tests {
             DnType::OrganizationName,
             crate::domain::pki::sandbox_ca::CA_ORGANIZATION,
         );
-        dn.push(DnType::CommonName, crate::domain::pki::sandbox_ca::ISSUING_CN);
+        dn.push(
+            DnType::CommonName,
+            crate::domain::pki::sandbox_ca::ISSUING_CN,
+        );
         params.distinguished_name = dn;
         params
     }
@@ -547,7 +567,9 @@ mod tests {
         assert_eq!(codes(&issues), ["certificate_names_mismatch"]);
         assert!(issues[0].message_en.contains("missing: blog.certigna.fr"));
         assert!(issues[0].message_en.contains("extra: shop.certigna.fr"));
-        assert!(issues[0].message_fr.contains("manquants : blog.certigna.fr"));
+        assert!(issues[0]
+            .message_fr
+            .contains("manquants : blog.certigna.fr"));
         // the same names in another order and case are the same set
         order.names = vec![
             "SHOP.certigna.fr".into(),
@@ -588,7 +610,11 @@ mod tests {
         });
         let issues = verify(&order, &chain).unwrap_err();
         assert_eq!(codes(&issues), ["certificate_validity_too_long"]);
-        assert!(issues[0].message_en.contains("200 days"), "{}", issues[0].message_en);
+        assert!(
+            issues[0].message_en.contains("200 days"),
+            "{}",
+            issues[0].message_en
+        );
         // exactly the maximum is fine
         let (order, chain) = custom_leaf(|p| {
             p.not_after =
@@ -605,14 +631,15 @@ mod tests {
                 (now() - Duration::days(100)).timestamp(),
             )
             .unwrap();
-            p.not_after = time::OffsetDateTime::from_unix_timestamp(
-                (now() - Duration::days(10)).timestamp(),
-            )
-            .unwrap();
+            p.not_after =
+                time::OffsetDateTime::from_unix_timestamp((now() - Duration::days(10)).timestamp())
+                    .unwrap();
         });
         let issues = verify(&order, &chain).unwrap_err();
         assert_eq!(codes(&issues), ["certificate_expired"]);
-        assert!(issues[0].message_en.starts_with("the server's certificate (1st) expired"));
+        assert!(issues[0]
+            .message_en
+            .starts_with("the server's certificate (1st) expired"));
     }
 
     #[test]
@@ -621,7 +648,11 @@ mod tests {
         let (ca, _) = shared_ca();
         let (other, _) = SandboxCa::generate(now(), "another").unwrap();
         // leaf, then someone else's intermediate (then our root: that part is fine)
-        let leaf = order.chain_pem.split_inclusive("-----END CERTIFICATE-----\n").next().unwrap();
+        let leaf = order
+            .chain_pem
+            .split_inclusive("-----END CERTIFICATE-----\n")
+            .next()
+            .unwrap();
         let foreign = format!("{leaf}{}", to_pem("CERTIFICATE", other.issuing_der()));
         let issues = verify(&order, &foreign).unwrap_err();
         assert_eq!(codes(&issues), ["chain_broken", "chain_untrusted"]);

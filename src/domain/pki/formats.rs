@@ -68,7 +68,10 @@ impl CertificateFormat {
 
     /// Whether the body is text (PEM) rather than binary.
     pub const fn is_text(self) -> bool {
-        matches!(self, CertificateFormat::PemLeaf | CertificateFormat::PemChain)
+        matches!(
+            self,
+            CertificateFormat::PemLeaf | CertificateFormat::PemChain
+        )
     }
 
     /// The format of a query value (`pem`, `chain`, `pkcs7`, `der`; case-insensitive).
@@ -213,16 +216,25 @@ mod tests {
         let names = names();
         let (pem, _) = csr(KeyType::EcdsaP256, &names);
         let issued = ca.issue(&request(&pem, &names)).unwrap();
-        let leaf = String::from_utf8(CertificateFormat::PemLeaf.encode(&issued.chain_der).unwrap())
-            .unwrap();
+        let leaf = String::from_utf8(
+            CertificateFormat::PemLeaf
+                .encode(&issued.chain_der)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(leaf.matches("-----BEGIN CERTIFICATE-----").count(), 1);
-        let chain =
-            String::from_utf8(CertificateFormat::PemChain.encode(&issued.chain_der).unwrap())
-                .unwrap();
+        let chain = String::from_utf8(
+            CertificateFormat::PemChain
+                .encode(&issued.chain_der)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(chain.matches("-----BEGIN CERTIFICATE-----").count(), 2);
         assert!(chain.starts_with(&leaf), "leaf first");
         assert_eq!(
-            CertificateFormat::DerLeaf.encode(&issued.chain_der).unwrap(),
+            CertificateFormat::DerLeaf
+                .encode(&issued.chain_der)
+                .unwrap(),
             issued.chain_der[0]
         );
         assert_eq!(

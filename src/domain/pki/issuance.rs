@@ -123,7 +123,9 @@ pub enum IssueError {
     CsrSignature,
     #[error("the names cannot be issued: {0}")]
     Names(String),
-    #[error("the validity period is empty (not_after {not_after} is not after not_before {not_before})")]
+    #[error(
+        "the validity period is empty (not_after {not_after} is not after not_before {not_before})"
+    )]
     Validity {
         not_before: DateTime<Utc>,
         not_after: DateTime<Utc>,
@@ -180,8 +182,11 @@ impl Issuer for ManualIssuer {
 /// chain is judged by the rule. (It is not read from the catalogue, which depends on this
 /// module.)
 pub fn br_max_validity_days(not_before: DateTime<Utc>) -> i64 {
-    const STEPS: [((i32, u32, u32), i64); 3] =
-        [((2029, 3, 15), 47), ((2027, 3, 15), 100), ((2026, 3, 15), 200)];
+    const STEPS: [((i32, u32, u32), i64); 3] = [
+        ((2029, 3, 15), 47),
+        ((2027, 3, 15), 100),
+        ((2026, 3, 15), 200),
+    ];
     let day = not_before.date_naive();
     STEPS
         .iter()

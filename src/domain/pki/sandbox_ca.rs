@@ -13,8 +13,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
 };
 use x509_parser::prelude::{FromDer, X509Certificate, X509CertificationRequest};
 use x509_parser::public_key::PublicKey;
@@ -144,9 +144,12 @@ fn issuing_signer_params() -> CertificateParams {
     params
 }
 
-fn parse_cert<'a>(what: &'static str, der: &'a [u8]) -> Result<X509Certificate<'a>, SandboxCaError> {
+fn parse_cert<'a>(
+    what: &'static str,
+    der: &'a [u8],
+) -> Result<X509Certificate<'a>, SandboxCaError> {
     match X509Certificate::from_der(der) {
-        Ok((rest, cert)) if rest.is_empty() => Ok(cert),
+        Ok(([], cert)) => Ok(cert),
         Ok(_) => Err(SandboxCaError::Unreadable(what, "trailing bytes".into())),
         Err(e) => Err(SandboxCaError::Unreadable(what, e.to_string())),
     }
@@ -188,8 +191,7 @@ impl SandboxCa {
         let root_params = ca_params(ROOT_CN, 1, now, ROOT_YEARS).map_err(|e| g(&e))?;
         let root_cert = root_params.self_signed(&root_key).map_err(|e| g(&e))?;
         let root_issuer = rcgen::Issuer::new(root_params, &root_key);
-        let mut issuing_params =
-            ca_params(ISSUING_CN, 0, now, ISSUING_YEARS).map_err(|e| g(&e))?;
+        let mut issuing_params = ca_params(ISSUING_CN, 0, now, ISSUING_YEARS).map_err(|e| g(&e))?;
         issuing_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let issuing_cert = issuing_params
             .signed_by(&issuing_key, &root_issuer)
@@ -216,7 +218,11 @@ impl SandboxCa {
     /// certificate's, the issuing CA is signed by the root and carries the sandbox's names.
     pub fn from_files(files: &SandboxCaFiles, passphrase: &str) -> Result<Self, SandboxCaError> {
         let root_der = pem_der("root certificate", &files.root_cert_pem, "CERTIFICATE")?;
-        let issuing_der = pem_der("issuing certificate", &files.issuing_cert_pem, "CERTIFICATE")?;
+        let issuing_der = pem_der(
+            "issuing certificate",
+            &files.issuing_cert_pem,
+            "CERTIFICATE",
+        )?;
         let root_key = decrypt_key("root key", &files.root_key_pem, passphrase)?;
         let issuing_key = decrypt_key("issuing key", &files.issuing_key_pem, passphrase)?;
         {
@@ -246,8 +252,8 @@ impl SandboxCa {
         issuing_der: Vec<u8>,
         issuing_key: KeyPair,
     ) -> Result<Self, SandboxCaError> {
-        let anchors = TrustAnchors::from_der(vec![root_der.clone()])
-            .map_err(SandboxCaError::Inconsistent)?;
+        let anchors =
+            TrustAnchors::from_der(vec![root_der.clone()]).map_err(SandboxCaError::Inconsistent)?;
         Ok(Self {
             root_der,
             issuing_der,
@@ -510,7 +516,9 @@ pub(crate) mod tests {
             assert_eq!(ku.key_encipherment(), key_type.is_rsa(), "{key_type}");
             assert!(!ku.key_cert_sign());
             assert!(leaf.raw_serial().len() >= 8, "at least 64 bits of serial");
-            assert!(leaf.verify_signature(Some(parse(ca.issuing_der()).public_key())).is_ok());
+            assert!(leaf
+                .verify_signature(Some(parse(ca.issuing_der()).public_key()))
+                .is_ok());
             let algorithm = issued.summary.key_algorithm.as_str();
             assert_eq!(
                 algorithm,
@@ -600,7 +608,12 @@ pub(crate) mod tests {
         let issuing = parse(ca.issuing_der());
         assert!(rfc4514(issuing.subject()).contains("NOT TRUSTED"));
         assert_eq!(
-            issuing.basic_constraints().unwrap().unwrap().value.path_len_constraint,
+            issuing
+                .basic_constraints()
+                .unwrap()
+                .unwrap()
+                .value
+                .path_len_constraint,
             Some(0)
         );
         let again = SandboxCa::from_files(files, PASSPHRASE).unwrap();
@@ -627,7 +640,10 @@ pub(crate) mod tests {
             SandboxCa::from_files(files, "not the passphrase"),
             Err(SandboxCaError::WrongPassphrase(_))
         ));
-        assert!(!format!("{files:?}").contains("ENCRYPTED"), "keys never in Debug");
+        assert!(
+            !format!("{files:?}").contains("ENCRYPTED"),
+            "keys never in Debug"
+        );
     }
 
     #[test]
