@@ -743,6 +743,37 @@ mod tests {
         assert!(!issues[0].message_en.contains("MIGHAgEA"));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn verify_chain_never_panics_and_always_says_why_on_mangled_chains(
+            cut in 0usize..2000,
+            flip in 0usize..2000,
+            c in proptest::char::any(),
+        ) {
+            let order = sandbox_order_cached();
+            let mut s: String = order.chain_pem.chars().take(cut).collect();
+            if flip < s.len() && s.is_char_boundary(flip) && s.is_char_boundary(flip + 1) {
+                s.replace_range(flip..flip + 1, &c.to_string());
+            }
+            if let Err(issues) = verify(order, &s) {
+                proptest::prop_assert!(!issues.is_empty());
+                proptest::prop_assert!(issues.iter().all(|i| i.pointer == CHAIN_POINTER));
+            }
+        }
+
+        #[test]
+        fn verify_chain_never_panics_on_arbitrary_text(s in "\\PC*") {
+            let issues = verify(sandbox_order_cached(), &s).unwrap_err();
+            proptest::prop_assert!(!issues.is_empty());
+        }
+    }
+
+    fn sandbox_order_cached() -> &'static Order {
+        static ORDER: std::sync::OnceLock<Order> = std::sync::OnceLock::new();
+        ORDER.get_or_init(sandbox_order)
+    }
+
     #[test]
     fn trust_anchors_read_pem_files_and_refuse_empty_ones() {
         let (ca, _) = shared_ca();

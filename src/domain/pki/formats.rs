@@ -210,6 +210,15 @@ mod tests {
         assert_eq!(F::from_accept(""), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn accept_and_query_parsing_never_panic(s in "\\PC*") {
+            let _ = CertificateFormat::from_accept(&s);
+            let _ = CertificateFormat::from_media_type(&s);
+            let _ = CertificateFormat::from_query(&s);
+        }
+    }
+
     #[test]
     fn pem_formats_hold_the_leaf_or_the_chain_and_der_the_leaf() {
         let (ca, _) = shared_ca();
