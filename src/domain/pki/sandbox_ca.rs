@@ -532,6 +532,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_summary_is_read_back_from_the_leaf_and_round_trips_through_json() {
+        let (ca, _) = shared_ca();
+        let names = names();
+        let (pem, _) = csr(KeyType::Rsa2048, &names);
+        let issued = ca.issue(&request(&pem, &names)).unwrap();
+        let again = super::super::issuance::summarize(issued.leaf_der()).unwrap();
+        assert_eq!(again, issued.summary);
+        let json = serde_json::to_value(&issued.summary).unwrap();
+        assert_eq!(json["not_before"], "2026-12-02T06:00:00Z");
+        assert_eq!(json["key_algorithm"], "rsa-2048");
+        let back: super::super::issuance::CertificateSummary =
+            serde_json::from_value(json).unwrap();
+        assert_eq!(back, issued.summary);
+        let stored: IssuedCertificate =
+            serde_json::from_str(&serde_json::to_string(&issued).unwrap()).unwrap();
+        assert_eq!(stored, issued);
+        assert!(super::super::issuance::summarize(b"not a certificate").is_err());
+    }
+
+    #[test]
     fn two_leaves_never_share_a_serial() {
         let (ca, _) = shared_ca();
         let names = names();
