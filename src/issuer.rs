@@ -430,7 +430,7 @@ mod tests {
     }
 
     #[test]
-    fn processes_starting_at_once_end_up_with_one_and_the_same_ca() {
+    fn threads_opening_at_once_end_up_with_one_and_the_same_ca() {
         let dir = temp_dir("race");
         let barrier = std::sync::Barrier::new(3);
         let roots: Vec<Vec<u8>> = std::thread::scope(|s| {
@@ -452,6 +452,65 @@ mod tests {
         assert_eq!(on_disk, to_pem("CERTIFICATE", &roots[0]));
         let left = std::fs::read_dir(&dir).unwrap().count();
         assert_eq!(left, 1, "the losers' staging directories are gone");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Run by the test below in child processes (does nothing in a normal run).
+    #[test]
+    #[ignore]
+    fn child_process_opens_the_sandbox_ca() {
+        let Some(dir) = std::env::var_os("CERTORDER_TEST_SANDBOX_RACE_DIR") else {
+            return;
+        };
+        let ca = open_sandbox_ca(Path::new(&dir), None, true, now()).unwrap();
+        println!(
+            "ROOT={}",
+            crate::domain::pki::issuance::sha256_hex(ca.root_der())
+        );
+    }
+
+    #[test]
+    fn two_processes_starting_at_once_end_up_with_the_same_ca() {
+        let dir = temp_dir("processes");
+        let exe = std::env::current_exe().unwrap();
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                Command::new(&exe)
+                    .args([
+                        "--ignored",
+                        "--exact",
+                        "issuer::tests::child_process_opens_the_sandbox_ca",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env("CERTORDER_TEST_SANDBOX_RACE_DIR", &dir)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let roots: Vec<String> = children
+            .into_iter()
+            .map(|child| {
+                let out = child.wait_with_output().unwrap();
+                let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+                assert!(
+                    out.status.success(),
+                    "{stdout}{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                stdout
+                    .lines()
+                    .find_map(|l| l.split_once("ROOT=").map(|(_, r)| &r[..64.min(r.len())]))
+                    .unwrap_or_else(|| panic!("no ROOT= line: {stdout}"))
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(roots[0], roots[1], "one CA for both processes");
+        let on_disk = std::fs::read_to_string(dir.join(CA_SUBDIR).join(ROOT_CERT_FILE)).unwrap();
+        let der = pkcs8::der::pem::decode_vec(on_disk.as_bytes()).unwrap().1;
+        assert_eq!(crate::domain::pki::issuance::sha256_hex(&der), roots[0]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
