@@ -178,9 +178,9 @@ impl Issuer for ManualIssuer {
 /// 15 March 2027, 47 from 15 March 2029.
 ///
 /// This is the rule, not the catalogue's plan: `data/catalog.json`'s `certificate_lifetime`
-/// plans one day less (199/99/46) for the certificates certorder orders, and an uploaded
-/// chain is judged by the rule. (It is not read from the catalogue, which depends on this
-/// module.)
+/// plans 398, then 199/99/46 days for the certificates certorder orders, while an uploaded
+/// chain is judged by the rule itself. (Not read from the catalogue: `domain::catalog`
+/// already depends on `domain::pki`, and the rule is not operator data.)
 pub fn br_max_validity_days(not_before: DateTime<Utc>) -> i64 {
     const STEPS: [((i32, u32, u32), i64); 3] = [
         ((2029, 3, 15), 47),
