@@ -30,6 +30,33 @@ pub enum Command {
     SeedDemo,
     /// Print the OpenAPI contract (JSON) on standard output.
     Openapi,
+    /// Run the scheduled jobs that are due (sandbox issuance, acceptance deadlines) once, and
+    /// exit. Safe beside running servers: each job is claimed once.
+    RunJobs(RunJobs),
+}
+
+#[derive(clap::Args)]
+pub struct RunJobs {
+    /// Run as of this time (RFC 3339, e.g. 2027-01-15T09:00:00Z) instead of now: what is due
+    /// then is done (for demos and tests of deadlines).
+    #[arg(long)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `certorder run-jobs`: runs every job due (as of `--now`), prints how many.
+pub async fn run_jobs(args: RunJobs, settings: Settings) -> CliResult {
+    let url = settings.database_url.clone();
+    actix_web::rt::task::spawn_blocking(move || persistence::prepare_database(&url))
+        .await?
+        .map_err(|e| e.to_string())?;
+    let db = Db::connect(&settings.database_url, 2)?;
+    let mut app = crate::startup::build_app(db, &settings)?;
+    if let Some(now) = args.now {
+        app = app.at(now);
+    }
+    let n = crate::app::lifecycle::run_due(&app).await?;
+    println!("{n} job(s) run");
+    Ok(())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,7 +112,7 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 pub fn run(command: Command, settings: &Settings) -> CliResult {
     match command {
-        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Serve | Command::RunJobs(_) => unreachable!("handled by main"),
         Command::Openapi => {
             println!("{}", crate::http::openapi().to_pretty_json()?);
             Ok(())

@@ -67,6 +67,9 @@ pub struct Settings {
     pub housekeeping_interval: Duration,
     /// `HOUSEKEEPING_BATCH`: rows deleted per table and run, at most (default 1000).
     pub housekeeping_batch: u32,
+    /// `SCHEDULER_INTERVAL_SECONDS`: how often due jobs (issuance, acceptance deadlines) are
+    /// run (default 30; 0 off: then `certorder run-jobs` runs them).
+    pub scheduler_interval: Duration,
     /// `IDEMPOTENCY_KEY_TTL_HOURS`: how long an `Idempotency-Key`'s answer is kept (default 24).
     pub idempotency_ttl: Duration,
     /// `MAX_BODY_BYTES`: JSON bodies larger than this are refused with 413.
@@ -425,6 +428,7 @@ impl Settings {
                 src.parse("HOUSEKEEPING_INTERVAL_SECONDS", 300)?,
             ),
             housekeeping_batch: src.parse("HOUSEKEEPING_BATCH", 1000)?,
+            scheduler_interval: Duration::from_secs(src.parse("SCHEDULER_INTERVAL_SECONDS", 30)?),
             idempotency_ttl: Duration::from_secs(
                 3600 * src.parse::<u64>("IDEMPOTENCY_KEY_TTL_HOURS", 24)?,
             ),

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod housekeeping;
 pub mod http;
+pub mod issuance;
 pub mod issuer;
 pub mod persistence;
 pub mod render;

@@ -27,6 +27,7 @@ async fn main() -> std::process::ExitCode {
     telemetry::init(settings.log_json);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
+        Command::RunJobs(args) => certorder::cli::run_jobs(args, settings).await,
         other => certorder::cli::run(other, &settings),
     };
     match result {

@@ -8,8 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use tracing_actix_web::TracingLogger;
-use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::app;
 use crate::config::Settings;
@@ -22,6 +21,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
 use crate::persistence::{self, Db};
 use crate::workers::mail::OutboxWorker;
+use crate::workers::scheduler::Scheduler;
 
 /// How many PDF downloads may wait for a render slot before the next one gets 503.
 const PDF_RENDER_QUEUE: usize = 32;
@@ -33,6 +33,8 @@ pub struct Application {
     worker: Option<OutboxWorker>,
     /// The periodic purge, unless `HOUSEKEEPING_INTERVAL_SECONDS` is 0.
     housekeeper: Option<Housekeeper>,
+    /// The due jobs' runner, unless `SCHEDULER_INTERVAL_SECONDS` is 0.
+    scheduler: Option<Scheduler>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,8 @@ pub enum StartupError {
     Catalog(String),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("issuer: {0}")]
+    Issuer(String),
     #[error("outbox worker: {0}")]
     Worker(#[from] crate::workers::smtp::MailError),
 }
@@ -89,12 +93,16 @@ impl Application {
                 settings.housekeeping_interval,
             )
         });
-        let server = run(listener, db, limits, settings, extra)?;
+        let app = build_app(db, &settings)?;
+        let scheduler = (!settings.scheduler_interval.is_zero())
+            .then(|| Scheduler::spawn(app.clone(), settings.scheduler_interval));
+        let server = run(listener, app, limits, settings, extra)?;
         Ok(Self {
             port,
             server,
             worker,
             housekeeper,
+            scheduler,
         })
     }
 
@@ -110,19 +118,15 @@ impl Application {
         if let Some(housekeeper) = self.housekeeper {
             housekeeper.stop().await;
         }
+        if let Some(scheduler) = self.scheduler {
+            scheduler.stop().await;
+        }
         result
     }
 }
 
-fn run(
-    listener: TcpListener,
-    db: Db,
-    limits: Arc<RateLimits>,
-    settings: Settings,
-    extra: fn(&mut web::ServiceConfig),
-) -> Result<Server, StartupError> {
-    let workers = settings.workers.max(1);
-    let body_limit = settings.max_body_bytes;
+/// The use cases' shared state: the database, the catalogue, the rules, the issuer.
+pub fn build_app(db: Db, settings: &Settings) -> Result<app::App, StartupError> {
     let catalog = match &settings.catalog_path {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -131,8 +135,21 @@ fn run(
         }
         None => Catalog::bundled(),
     };
+    let issuer = crate::issuance::from_settings(settings).map_err(StartupError::Issuer)?;
+    Ok(app::App::new(db, catalog, default_rules(), issuer))
+}
+
+fn run(
+    listener: TcpListener,
+    app: app::App,
+    limits: Arc<RateLimits>,
+    settings: Settings,
+    extra: fn(&mut web::ServiceConfig),
+) -> Result<Server, StartupError> {
+    let workers = settings.workers.max(1);
+    let body_limit = settings.max_body_bytes;
     let state = web::Data::new(AppState {
-        app: app::App::new(db, catalog, default_rules()),
+        app,
         keys: JwtKeys::new(&settings.jwt),
         keygen: BoundedPool::new(settings.keygen_threads, settings.keygen_queue),
         renders: BoundedPool::new(
@@ -147,20 +164,21 @@ fn run(
         .endpoint("/metrics")
         .build()
         .map_err(|e| StartupError::Metrics(e.to_string()))?;
-    let spec = http::openapi();
+    let contract = web::Data::new(
+        http::ContractJson::build().map_err(|e| StartupError::Metrics(e.to_string()))?,
+    );
     let server = HttpServer::new(move || {
-        let (app, _) = App::new()
-            .into_utoipa_app()
-            .openapi(<http::ApiDoc as utoipa::OpenApi>::openapi())
+        App::new()
             .app_data(state.clone())
+            .app_data(contract.clone())
             .app_data(BodyLimit(body_limit))
             .app_data(http::json_config(body_limit))
             .app_data(http::query_config())
             .app_data(http::path_config())
             .configure(http::routes)
-            .split_for_parts();
-        app.configure(extra)
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", spec.clone()))
+            .configure(extra)
+            .route("/openapi.json", web::get().to(http::contract_json))
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").config(Config::from("/openapi.json")))
             .default_service(web::to(http::not_found))
             .wrap(from_fn(http::panic::catch_panic))
             .wrap(from_fn(http::rate_limit::limit))

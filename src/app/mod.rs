@@ -7,6 +7,7 @@
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
 pub(crate) mod auth;
+pub(crate) mod lifecycle;
 pub(crate) mod orders;
 
 use std::sync::Arc;
@@ -33,6 +34,15 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock stopped at one instant.
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
 /// What the use cases share: the database, the catalogue, the justificatifs rules, the clock.
 #[derive(Clone)]
 pub struct App {
@@ -41,16 +51,30 @@ pub struct App {
     pub catalog: Arc<Catalog>,
     pub justificatifs: Arc<JustificatifRules>,
     pub clock: Arc<dyn Clock>,
+    /// How certificates are made (sandbox CA or operator upload).
+    pub issuer: Arc<dyn lifecycle::CertificateIssuer>,
 }
 
 impl App {
-    pub fn new(db: Db, catalog: Catalog, justificatifs: JustificatifRules) -> Self {
+    pub fn new(
+        db: Db,
+        catalog: Catalog,
+        justificatifs: JustificatifRules,
+        issuer: Arc<dyn lifecycle::CertificateIssuer>,
+    ) -> Self {
         App {
             db,
             catalog: Arc::new(catalog),
             justificatifs: Arc::new(justificatifs),
             clock: Arc::new(SystemClock),
+            issuer,
         }
+    }
+
+    /// The same, at another time (`certorder run-jobs --now`, tests of deadlines).
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.clock = Arc::new(FixedClock(now));
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -98,6 +122,18 @@ pub enum AppError {
     /// The same Idempotency-Key came with another request.
     #[error("idempotency key reused for another request")]
     IdempotencyKeyReused,
+    /// Reserved to operators.
+    #[error("operators only")]
+    OperatorOnly,
+    /// A life change the order refused (SPEC §8).
+    #[error(transparent)]
+    Life(crate::domain::order::life::LifeError),
+    /// The order has no certificate (yet, or any more).
+    #[error("no certificate ({0:?})")]
+    NoCertificate(OrderStatus),
+    /// The issuer could not make the certificate (retried by the scheduler).
+    #[error("issuance failed: {0}")]
+    Issuance(String),
     #[error(transparent)]
     Db(DbError),
 }

@@ -426,7 +426,7 @@ fn save_with(
 }
 
 /// Stores each event; the e-mailed ones go to the order's owner.
-fn record_events_for(
+pub(super) fn record_events_for(
     conn: &mut PgConnection,
     order: &Order,
     list: &[crate::domain::order::OrderEvent],
@@ -434,7 +434,7 @@ fn record_events_for(
 ) -> Result<(), AppError> {
     let mut recipient = owner.map(|a| a.email.clone());
     for event in list {
-        if mailed(event.kind) && recipient.is_none() {
+        if mailed(event) && recipient.is_none() {
             recipient = Some(accounts::find_by_id(conn, order.account_id)?.email);
         }
         events::append(conn, order, event, recipient.as_deref().unwrap_or(""))?;

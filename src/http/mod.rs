@@ -7,6 +7,7 @@ pub(crate) mod contract;
 pub(crate) mod handlers;
 pub(crate) mod idempotency;
 pub(crate) mod json;
+pub(crate) mod life_views;
 pub(crate) mod panic;
 pub(crate) mod password_pool;
 pub mod problem;
@@ -82,6 +83,7 @@ send `Authorization: Bearer <token>`.",
     tags(
         (name = "auth", description = "Sign in (seed steps 1–3)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
+        (name = "lifecycle", description = "After \"Commander\": requirements, operators' review, issuance, acceptance, revocation, cancellation, timeline"),
         (name = "catalog", description = "Authorities, durations, prices, payment methods, CGU"),
         (name = "checks", description = "Stateless checks: the same CSR and domain rules, no order needed"),
         (name = "health", description = "Probes"),
@@ -135,24 +137,63 @@ French by default, English with `Accept-Language: en`.\n\n| code | français | E
     }
 }
 
-/// Registers every documented route. utoipa-actix-web collects their `#[utoipa::path]`.
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::auth::create_token)
-        .service(handlers::orders::create_order)
-        .service(handlers::orders::list_orders)
-        .service(handlers::orders::get_order)
-        .service(handlers::orders::cancel_order)
-        .service(handlers::wizard::patch_order)
-        .service(handlers::wizard::commander_order)
-        .service(handlers::keygen::generate_csr)
-        .service(handlers::catalog::get_catalog)
-        .service(handlers::checks::decode_csr)
-        .service(handlers::checks::check_domains)
-        .service(handlers::formulaire::get_formulaire_pdf)
-        .service(handlers::documents::get_documents)
-        .service(handlers::health::live)
-        .service(handlers::health::ready)
-        .service(handlers::health::metrics);
+/// Where routes are registered: utoipa-actix-web's config (once, to collect the contract from
+/// their `#[utoipa::path]`), or actix's own (each worker: building the contract again in every
+/// worker cost ~11 MB of resident memory per worker).
+pub trait Routes {
+    fn route<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static;
+}
+
+impl Routes for ServiceConfig<'_> {
+    fn route<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static,
+    {
+        self.service(factory)
+    }
+}
+
+impl Routes for web::ServiceConfig {
+    fn route<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static,
+    {
+        self.service(factory)
+    }
+}
+
+/// Registers every documented route (the one list, for both kinds of config).
+pub fn routes<R: Routes>(cfg: &mut R) {
+    cfg.route(handlers::auth::create_token)
+        .route(handlers::orders::create_order)
+        .route(handlers::orders::list_orders)
+        .route(handlers::orders::get_order)
+        .route(handlers::orders::cancel_order)
+        .route(handlers::wizard::patch_order)
+        .route(handlers::wizard::commander_order)
+        .route(handlers::keygen::generate_csr)
+        .route(handlers::catalog::get_catalog)
+        .route(handlers::checks::decode_csr)
+        .route(handlers::checks::check_domains)
+        .route(handlers::formulaire::get_formulaire_pdf)
+        .route(handlers::documents::get_documents)
+        .route(handlers::lifecycle::get_life)
+        .route(handlers::lifecycle::record_payment)
+        .route(handlers::lifecycle::approve)
+        .route(handlers::lifecycle::reject)
+        .route(handlers::lifecycle::attach_certificate)
+        .route(handlers::lifecycle::get_certificate)
+        .route(handlers::lifecycle::cancel)
+        .route(handlers::lifecycle::accept)
+        .route(handlers::lifecycle::refuse)
+        .route(handlers::lifecycle::request_revocation)
+        .route(handlers::lifecycle::record_revocation)
+        .route(handlers::lifecycle::timeline)
+        .route(handlers::health::live)
+        .route(handlers::health::ready)
+        .route(handlers::health::metrics);
 }
 
 /// The OpenAPI document, as served at `/openapi.json` and committed in `openapi/`.
@@ -161,7 +202,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(routes)
+        .configure(|cfg| routes(cfg))
         .split_for_parts();
     // These passes need the paths and components the routes bring.
     let mut api = api;
@@ -171,6 +212,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         pass.modify(&mut api);
     }
     api
+}
+
+/// The contract, serialized once at start and shared by every worker (`GET /openapi.json`).
+#[derive(Clone)]
+pub struct ContractJson(pub web::Bytes);
+
+impl ContractJson {
+    pub fn build() -> Result<Self, serde_json::Error> {
+        Ok(ContractJson(web::Bytes::from(serde_json::to_vec(
+            &openapi(),
+        )?)))
+    }
+}
+
+/// `GET /openapi.json`: the contract (also what Swagger UI loads).
+pub async fn contract_json(doc: web::Data<ContractJson>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
 }
 
 /// Actix's own extractors answer in plain text by default; these make them problem+json.

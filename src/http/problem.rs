@@ -15,6 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppError;
+use crate::domain::order::life::LifeError;
 use crate::domain::order::OrderStatus;
 use crate::domain::shared::issue::{Code, FieldIssue, Lang};
 
@@ -113,6 +114,10 @@ pub enum ApiError {
     Unauthorized(AuthFailure),
     #[error("forbidden")]
     Forbidden,
+    #[error("operators only")]
+    OperatorOnly,
+    #[error("not acceptable")]
+    NotAcceptable,
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -170,6 +175,8 @@ impl ApiError {
             ApiError::Unauthorized(AuthFailure::Expired) => Code::TokenExpired,
             ApiError::Unauthorized(AuthFailure::Invalid) => Code::TokenInvalid,
             ApiError::Forbidden => Code::ReadOnly,
+            ApiError::OperatorOnly => Code::OperatorOnly,
+            ApiError::NotAcceptable => Code::NotAcceptable,
             ApiError::NotFound => Code::NotFound,
             ApiError::MethodNotAllowed => Code::MethodNotAllowed,
             ApiError::Conflict { code, .. } => *code,
@@ -249,6 +256,18 @@ impl ApiError {
                 "Invalid token",
                 "Le jeton n'est pas valide pour ce service.".into(),
                 "The token is not valid for this service.".into(),
+            ),
+            ApiError::NotAcceptable => (
+                "Format non disponible",
+                "Format not available",
+                "Aucun des types de l'en-tête Accept n'est disponible ; voir le paramètre format.".into(),
+                "None of the Accept header's media types is available; see the format parameter.".into(),
+            ),
+            ApiError::OperatorOnly => (
+                "Réservé aux opérateurs",
+                "Operators only",
+                "Seuls les opérateurs de l'autorité peuvent faire cette action.".into(),
+                "Only the authority's operators may do this.".into(),
             ),
             ApiError::Forbidden => (
                 "Lecture seule",
@@ -339,7 +358,8 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::OperatorOnly => StatusCode::FORBIDDEN,
+            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -402,12 +422,89 @@ fn wrong_status(from: OrderStatus) -> ApiError {
     )
 }
 
+fn status_words(status: OrderStatus) -> (&'static str, &'static str) {
+    match status {
+        OrderStatus::Draft => ("un brouillon", "a draft"),
+        OrderStatus::Submitted => ("passée", "submitted"),
+        OrderStatus::Validated => ("validée", "validated"),
+        OrderStatus::Issued => ("émise", "issued"),
+        OrderStatus::Active => ("active", "active"),
+        OrderStatus::Expired => ("expirée", "expired"),
+        OrderStatus::Rejected => ("refusée", "rejected"),
+        OrderStatus::Cancelled => ("annulée", "cancelled"),
+        OrderStatus::Revoked => ("révoquée", "revoked"),
+    }
+}
+
+/// A life action the order's status does not allow.
+fn not_allowed_now(status: OrderStatus) -> ApiError {
+    let (fr, en) = status_words(status);
+    ApiError::conflict(
+        Code::TransitionNotAllowed,
+        format!(
+            "La commande est {fr} : cette action n'est pas possible maintenant (voir next_action)."
+        ),
+        format!("The order is {en}: this action is not possible now (see next_action)."),
+    )
+}
+
+fn life_problem(e: LifeError) -> ApiError {
+    match e {
+        LifeError::Transition(t) => not_allowed_now(t.from),
+        LifeError::PaymentAlreadyRecorded => ApiError::conflict(
+            Code::PaymentAlreadyRecorded,
+            "Le paiement de cette commande est déjà enregistré.",
+            "This order's payment is already recorded.",
+        ),
+        LifeError::RequirementsUnmet(unmet) => ApiError::conflict(
+            Code::RequirementsUnmet,
+            format!("Exigences non remplies : {}.", unmet.join(", ")),
+            format!("Requirements not met: {}.", unmet.join(", ")),
+        ),
+        LifeError::RevocationAlreadyRequested => ApiError::conflict(
+            Code::RevocationAlreadyRequested,
+            "La révocation de ce certificat est déjà demandée.",
+            "This certificate's revocation was already requested.",
+        ),
+        LifeError::NoRevocationRequested => ApiError::conflict(
+            Code::NoRevocationRequested,
+            "Aucune révocation n'a été demandée pour ce certificat.",
+            "No revocation was requested for this certificate.",
+        ),
+        LifeError::AcceptanceDeadlinePassed => ApiError::conflict(
+            Code::AcceptanceDeadlinePassed,
+            "Le délai d'acceptation est dépassé : le certificat est révoqué.",
+            "The acceptance deadline has passed: the certificate is revoked.",
+        ),
+        LifeError::ReasonNotAllowed => ApiError::Validation(vec![FieldIssue::new(
+            "/reason",
+            Code::RevocationReasonNotAllowed,
+            "Ce motif est réservé à l'autorité ; choisissez unspecified, key_compromise, affiliation_changed, superseded ou cessation_of_operation.",
+            "This reason is reserved to the authority; choose unspecified, key_compromise, affiliation_changed, superseded or cessation_of_operation.",
+        )]),
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => ApiError::NotFound,
             AppError::ReadOnly => ApiError::Forbidden,
             AppError::Transition(t) => wrong_status(t.from),
+            AppError::OperatorOnly => ApiError::OperatorOnly,
+            AppError::Life(e) => life_problem(e),
+            AppError::NoCertificate(status) => {
+                let (fr, en) = status_words(status);
+                ApiError::conflict(
+                    Code::NoCertificate,
+                    format!("La commande est {fr} : elle n'a pas de certificat à télécharger."),
+                    format!("The order is {en}: it has no certificate to download."),
+                )
+            }
+            AppError::Issuance(reason) => {
+                tracing::error!(error = %reason, "issuance failed");
+                ApiError::Unavailable { retry_after: 30 }
+            }
             AppError::NotSubmitted(status) => {
                 let (fr, en) = match status {
                     OrderStatus::Cancelled => ("annulée", "cancelled"),

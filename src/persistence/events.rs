@@ -64,9 +64,11 @@ pub fn append(
             events::partner_code.eq(order.partner_code()),
             events::occurred_at.eq(event.at),
             events::payload.eq(payload),
+            events::actor_id.eq(event.actor.map(|a| a.0)),
+            events::detail.eq(&event.detail),
         ))
         .execute(conn)?;
-    if mailed(event.kind) {
+    if mailed(event) {
         diesel::insert_into(event_deliveries::table)
             .values((
                 event_deliveries::id.eq(Uuid::now_v7()),
@@ -86,7 +88,11 @@ pub fn append(
 pub struct Claimed {
     pub id: Uuid,
     pub lease_token: Uuid,
+    /// The event delivered (its id is the e-mail's Message-ID).
+    pub event_id: Uuid,
     pub event_type: OrderEventType,
+    /// What the event carries (a reason, a deadline) for the message.
+    pub detail: serde_json::Value,
     pub order_id: OrderId,
     pub recipient: String,
     /// Attempts made before this one.
@@ -97,8 +103,12 @@ pub struct Claimed {
 struct ClaimRow {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    event_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
     event_type: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    detail: serde_json::Value,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     order_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -119,7 +129,7 @@ pub fn claim_mail(conn: &mut PgConnection) -> Result<Option<Claimed>, DbError> {
              WHERE subscriber = '{MAIL}' AND status = 'pending' AND next_attempt_at <= now() \
                AND (lease_until IS NULL OR lease_until < now()) \
              ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-         RETURNING d.id, e.event_type, e.order_id, d.recipient, d.attempts"
+         RETURNING d.id, e.id AS event_id, e.event_type, e.detail, e.order_id, d.recipient, d.attempts"
     ))
     .bind::<diesel::sql_types::Uuid, _>(token)
     .get_result::<ClaimRow>(conn)
@@ -128,9 +138,11 @@ pub fn claim_mail(conn: &mut PgConnection) -> Result<Option<Claimed>, DbError> {
         Ok(Claimed {
             id: r.id,
             lease_token: token,
+            event_id: r.event_id,
             event_type: OrderEventType::parse(&r.event_type).ok_or_else(|| {
                 DbError::Corrupt(format!("events.event_type = {:?}", r.event_type))
             })?,
+            detail: r.detail,
             order_id: OrderId(r.order_id),
             recipient: r.recipient,
             attempts: r.attempts,

@@ -6,9 +6,12 @@
 //! as the pool has connections. Async code never calls `pool.get()` itself.
 
 pub(crate) mod accounts;
+pub(crate) mod certificates;
 pub(crate) mod documents;
 pub mod events;
 pub(crate) mod idempotency;
+pub(crate) mod jobs;
+pub(crate) mod life;
 pub(crate) mod login;
 pub(crate) mod orders;
 pub mod schema;

@@ -42,6 +42,13 @@ pub(crate) struct OrderRow {
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
+    // snapshots kept before the life column existed have none: an empty life
+    #[serde(default = "empty_life")]
+    life: serde_json::Value,
+}
+
+fn empty_life() -> serde_json::Value {
+    serde_json::json!({})
 }
 
 /// Reads a JSONB column back into its domain type.
@@ -83,6 +90,7 @@ impl OrderRow {
         let payment = self.payment.map(from_json("payment")).transpose()?;
         let submission: Option<Submission> =
             self.submitted.map(from_json("submitted")).transpose()?;
+        let life = from_json("life")(self.life)?;
         Ok(Order::restore(OrderData {
             id: OrderId(self.id),
             number: self.number,
@@ -101,6 +109,7 @@ impl OrderRow {
             payment,
             terms,
             submission,
+            life,
             created_at: self.created_at,
             updated_at: self.updated_at,
             submitted_at: self.submitted_at,
@@ -134,6 +143,7 @@ impl OrderRow {
             updated_at: order.updated_at,
             submitted_at: order.submitted_at,
             cancelled_at: order.cancelled_at,
+            life: to_json(&order.life)?,
         })
     }
 }
@@ -177,6 +187,7 @@ struct OrderChangeset<'a> {
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
+    life: serde_json::Value,
 }
 
 type BoxedOrders<'a> = orders::BoxedQuery<'a, Pg>;
@@ -234,6 +245,18 @@ pub fn find(conn: &mut PgConnection, id: OrderId) -> Result<Order, DbError> {
     orders::table
         .filter(orders::id.eq(id.0))
         .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)?
+        .into_domain()
+}
+
+/// The order, whoever owns it, locked until the end of the transaction (for workers).
+pub fn find_for_update(conn: &mut PgConnection, id: OrderId) -> Result<Order, DbError> {
+    orders::table
+        .filter(orders::id.eq(id.0))
+        .select(OrderRow::as_select())
+        .for_update()
         .first(conn)
         .optional()?
         .ok_or(DbError::NotFound)?
@@ -345,6 +368,7 @@ pub fn save(
         updated_at: order.updated_at,
         submitted_at: order.submitted_at,
         cancelled_at: order.cancelled_at,
+        life: to_json(&order.life)?,
     };
     SaveOrder {
         changes: changes.as_changeset(),

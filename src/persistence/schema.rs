@@ -23,6 +23,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    certificates (id) {
+        id -> Uuid,
+        order_id -> Uuid,
+        serial -> Text,
+        source -> Text,
+        chain_pem -> Text,
+        summary -> Jsonb,
+        issued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     event_deliveries (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -48,6 +60,22 @@ diesel::table! {
         partner_code -> Nullable<Text>,
         occurred_at -> Timestamptz,
         payload -> Jsonb,
+        actor_id -> Nullable<Uuid>,
+        detail -> Jsonb,
+    }
+}
+
+diesel::table! {
+    scheduled_jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        order_id -> Uuid,
+        due_at -> Timestamptz,
+        status -> Text,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        done_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -117,6 +145,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         submitted_at -> Nullable<Timestamptz>,
         cancelled_at -> Nullable<Timestamptz>,
+        life -> Jsonb,
     }
 }
 
@@ -126,9 +155,12 @@ diesel::joinable!(events -> orders (order_id));
 diesel::joinable!(idempotency_keys -> accounts (account_id));
 diesel::joinable!(order_documents -> orders (order_id));
 diesel::joinable!(orders -> accounts (account_id));
+diesel::joinable!(certificates -> orders (order_id));
+diesel::joinable!(scheduled_jobs -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    certificates,
     event_deliveries,
     events,
     idempotency_keys,
@@ -136,4 +168,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     order_documents,
     orders,
+    scheduled_jobs,
 );

@@ -1,5 +1,5 @@
-//! The French e-mail sent after `commander`: a summary, the justificatifs to send back, what
-//! to do next, and the PDF form attached.
+//! The French e-mail sent after `commander`: a summary, the justificatifs to upload, what
+//! to do next (with the upload link), and the PDF form attached.
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
@@ -48,6 +48,7 @@ fn mailbox(address: &str) -> Result<Mailbox, MailError> {
 pub fn build_order_email(
     data: &FormulaireData,
     pdf: &[u8],
+    upload_url: &str,
     from: &str,
     to: &str,
 ) -> Result<Message, MailError> {
@@ -58,7 +59,7 @@ pub fn build_order_email(
         safe_token(&data.order_number),
         from.email.domain()
     );
-    let (text, html) = bodies(data)?;
+    let (text, html) = bodies(data, upload_url)?;
     let pdf_type =
         ContentType::parse("application/pdf").map_err(|e| MailError::Build(e.to_string()))?;
     Message::builder()
@@ -76,11 +77,14 @@ pub fn build_order_email(
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-const NEXT_STEPS: [&str; 3] = [
-    "Imprimez le formulaire joint et vérifiez les informations qu’il contient.",
-    "Faites-le dater, signer et revêtir du cachet de l’organisation par son représentant légal.",
-    "Renvoyez-le, en réponse à ce message, avec les justificatifs listés ci-dessous.",
-];
+/// The steps to take, the last one linking the upload of the signed form and justificatifs.
+fn next_steps(upload_url: &str) -> Vec<String> {
+    vec![
+        "Imprimez le formulaire joint et vérifiez les informations qu’il contient.".to_owned(),
+        "Faites-le dater, signer et revêtir du cachet de l’organisation par son représentant légal.".to_owned(),
+        format!("Déposez-le avec les justificatifs listés ci-dessous, un fichier PDF, JPEG ou PNG par justificatif : {upload_url}"),
+    ]
+}
 
 /// What both bodies of the order e-mail show. The HTML one escapes every value (askama's
 /// default for `.html` templates); the plain-text one is sent as is.
@@ -100,7 +104,7 @@ struct OrderSubmitted {
     domain_count: usize,
     domains: Vec<String>,
     more_domains: Option<String>,
-    steps: [&'static str; 3],
+    steps: Vec<String>,
     documents: Vec<(String, String)>,
 }
 
@@ -118,7 +122,7 @@ impl std::ops::Deref for OrderSubmittedText<'_> {
     }
 }
 
-fn order_submitted(d: &FormulaireData) -> OrderSubmitted {
+fn order_submitted(d: &FormulaireData, upload_url: &str) -> OrderSubmitted {
     let mut rows = vec![
         ("Numéro de commande", d.order_number.clone()),
         ("Date", format_date(&d.submitted_at)),
@@ -152,7 +156,7 @@ fn order_submitted(d: &FormulaireData) -> OrderSubmitted {
         more_domains: (more > 0).then(|| {
             format!("… et {more} autre(s) : la liste complète figure dans le formulaire joint.")
         }),
-        steps: NEXT_STEPS,
+        steps: next_steps(upload_url),
         documents: d
             .documents
             .iter()
@@ -162,9 +166,9 @@ fn order_submitted(d: &FormulaireData) -> OrderSubmitted {
 }
 
 /// The two bodies (plain text, HTML) of the order e-mail.
-fn bodies(d: &FormulaireData) -> Result<(String, String), MailError> {
+fn bodies(d: &FormulaireData, upload_url: &str) -> Result<(String, String), MailError> {
     use askama::Template as _;
-    let data = order_submitted(d);
+    let data = order_submitted(d, upload_url);
     let text = OrderSubmittedText(&data)
         .render()
         .map_err(|e| MailError::Build(e.to_string()))?;
@@ -187,7 +191,7 @@ mod tests {
             domain_count: 2,
             domains: vec!["www.a.fr".to_owned(), "b.a.fr".to_owned()],
             more_domains: None,
-            steps: NEXT_STEPS,
+            steps: next_steps("https://api.example/orders/x/documents"),
             documents: vec![("Extrait K<bis>".to_owned(), "raison".to_owned())],
         }
     }

@@ -26,9 +26,11 @@ use tracing::Instrument;
 use crate::config::Settings;
 use crate::domain::order::formulaire::FormulaireData;
 use crate::domain::order::notification::retry_delay;
+use crate::domain::order::OrderEventType;
 use crate::persistence::events::{self, Claimed};
 use crate::persistence::{orders, Db, DbError};
 use crate::render::formulaire::render_pdf;
+use crate::render::life_mail::{build_life_email, life_mail};
 use crate::render::mail::build_order_email;
 use crate::workers::smtp::{MailError, Mailer, SmtpSettings};
 
@@ -46,6 +48,8 @@ struct Context {
     mailer: Mailer,
     from: String,
     retry_base: Duration,
+    /// Where the links of the e-mails point (`PUBLIC_BASE_URL`).
+    base_url: String,
 }
 
 /// The running worker. Dropping it without [`stop`](Self::stop) also stops the loop (at its
@@ -70,6 +74,7 @@ impl OutboxWorker {
             mailer: Mailer::new(&smtp)?,
             from: settings.smtp.from.clone(),
             retry_base: settings.outbox_retry_base,
+            base_url: settings.public_base_url.clone(),
         });
         let poll = settings.outbox_poll.max(Duration::from_millis(10));
         let (stop, stopped) = watch::channel(false);
@@ -141,18 +146,26 @@ async fn send_next(db: &Db, ctx: &Arc<Context>) -> Result<Option<Outcome>, DbErr
     );
     async move {
         let order_id = claim.order_id;
-        let data = db
-            .run(move |conn| orders::find(conn, order_id))
-            .await?
-            .submission
-            .as_ref()
-            .map(|s| s.formulaire.clone());
+        let order = db.run(move |conn| orders::find(conn, order_id)).await?;
         // The I/O, outside any transaction and without a connection.
         let c = ctx.clone();
         let recipient = claim.recipient.clone();
-        let delivered = actix_web::rt::task::spawn_blocking(move || deliver(&c, data, &recipient))
-            .await
-            .unwrap_or_else(|e| Err(DeliveryError::Render(format!("rendering task failed: {e}"))));
+        let (kind, event_id, detail) = (claim.event_type, claim.event_id, claim.detail.clone());
+        let delivered = actix_web::rt::task::spawn_blocking(move || {
+            if kind == OrderEventType::Submitted {
+                let data = order.submission.as_ref().map(|s| s.formulaire.clone());
+                let upload = format!(
+                    "{}/orders/{}/documents",
+                    c.base_url.trim_end_matches('/'),
+                    order.id.0
+                );
+                deliver(&c, data, &upload, &recipient)
+            } else {
+                deliver_life(&c, kind, &order, &detail, event_id, &recipient)
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(DeliveryError::Render(format!("rendering task failed: {e}"))));
         let retry_base = ctx.retry_base;
         let outcome = db
             .run(move |conn| record(conn, &claim, delivered, retry_base))
@@ -172,7 +185,7 @@ fn record(
 ) -> Result<Outcome, DbError> {
     let (outcome, kept) = match delivered {
         Ok(()) => {
-            tracing::info!("order e-mail sent");
+            tracing::info!(event = claim.event_type.as_str(), "e-mail sent");
             (Outcome::Sent, events::mark_sent(conn, claim, Utc::now())?)
         }
         Err(e) if e.is_transient() => {
@@ -218,15 +231,31 @@ impl DeliveryError {
     }
 }
 
+/// Builds and sends the e-mail of a life event (no attachment).
+fn deliver_life(
+    ctx: &Context,
+    kind: OrderEventType,
+    order: &crate::domain::order::OrderData,
+    detail: &serde_json::Value,
+    event_id: uuid::Uuid,
+    recipient: &str,
+) -> Result<(), DeliveryError> {
+    let mail = life_mail(kind, order, detail, &ctx.base_url).ok_or(DeliveryError::OrderData)?;
+    let message = build_life_email(&mail, event_id, &ctx.from, recipient)?;
+    ctx.mailer.send(&message)?;
+    Ok(())
+}
+
 /// Renders, builds and sends the message.
 fn deliver(
     ctx: &Context,
     data: Option<FormulaireData>,
+    upload_url: &str,
     recipient: &str,
 ) -> Result<(), DeliveryError> {
     let data = data.ok_or(DeliveryError::OrderData)?;
     let pdf = render_pdf(&data).map_err(|e| DeliveryError::Render(e.to_string()))?;
-    let message = build_order_email(&data, &pdf, &ctx.from, recipient)?;
+    let message = build_order_email(&data, &pdf, upload_url, &ctx.from, recipient)?;
     ctx.mailer.send(&message)?;
     Ok(())
 }

@@ -99,7 +99,13 @@ async fn a_submitted_order_sends_one_french_email_with_both_parts_and_the_pdf_fo
             "{text}"
         );
         assert!(text.contains(&order.number));
-        assert!(text.contains("Justificatifs à renvoyer"));
+        assert!(text.contains("Justificatifs à déposer"));
+        // the upload, not a reply with attachments
+        assert!(
+            text.contains(&format!("/orders/{}/documents", order.id)),
+            "{text}"
+        );
+        assert!(!text.contains("en réponse"));
         for doc in &order.data.documents {
             assert!(
                 text.contains(&doc.label_fr.replace('\'', "&#39;")) || text.contains(&doc.label_fr),
@@ -367,6 +373,7 @@ async fn the_email_body_lists_twenty_domains_escapes_html_and_carries_the_exact_
     let message = build_order_email(
         &data,
         &pdf,
+        "https://certorder.test/orders/1/documents",
         "Service des commandes <commandes@certorder.test>",
         "Françoise Lefèvre <francoise.lefevre@exemple-societe.fr>",
     )
@@ -445,8 +452,8 @@ async fn smtp_credentials_are_used_and_dots_are_unstuffed() {
 #[actix_web::test]
 async fn invalid_addresses_are_refused_when_building_the_email() {
     let data = sample::order(1);
-    let err = build_order_email(&data, b"%PDF", "pas une adresse", "a@b.fr").unwrap_err();
+    let err = build_order_email(&data, b"%PDF", "u", "pas une adresse", "a@b.fr").unwrap_err();
     assert!(matches!(err, MailError::Address { .. }));
-    let err = build_order_email(&data, b"%PDF", "a@b.fr", "").unwrap_err();
+    let err = build_order_email(&data, b"%PDF", "u", "a@b.fr", "").unwrap_err();
     assert!(matches!(err, MailError::Address { .. }));
 }

@@ -12,6 +12,7 @@ mod errors;
 mod formulaire;
 mod harness;
 mod layout;
+mod lifecycle;
 mod mail;
 mod orders;
 mod preconditions;

@@ -172,7 +172,7 @@ pub fn drop_database(name: &str) {
 /// A test database's URL. TLS is switched off: the server is local, and libpq's TLS state
 /// must not be in use when the test process exits (a pool thread reconnecting through
 /// OpenSSL while the process tears OpenSSL down crashes it).
-fn database_url(name: &str) -> String {
+pub fn database_url(name: &str) -> String {
     let mut url = server_url();
     url.set_path(&format!("/{name}"));
     url.query_pairs_mut()
@@ -272,6 +272,11 @@ pub struct TestApp {
     owns_db: bool,
 }
 
+/// The tests' sandbox CA (made by the first test server, reused by the others).
+pub fn sandbox_ca_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("certorder-test-sandbox-ca")
+}
+
 /// Settings for a test server; `tweak` may change them before start.
 pub fn test_settings(db_name: &str) -> Settings {
     let mut s = Settings::from_env().expect("settings");
@@ -284,6 +289,11 @@ pub fn test_settings(db_name: &str) -> Settings {
     s.public_base_url = "http://127.0.0.1".into();
     // The e-mail worker runs only in the tests that start an SMTP sink (see `mail.rs`).
     s.outbox_worker = false;
+    // The scheduler runs only when a test asks (`certorder run-jobs`, or approval's own
+    // issuance); the sandbox CA is one per machine, shared by the tests (safe to open at once).
+    s.scheduler_interval = std::time::Duration::ZERO;
+    s.issuer.mode = certorder::issuer::IssuerMode::Sandbox;
+    s.issuer.sandbox_ca_dir = sandbox_ca_dir();
     s
 }
 

@@ -89,6 +89,23 @@ pub struct Authority {
     pub payment_methods: Vec<PaymentMethod>,
     /// Whether the holder step must name a "responsable du certificat" (SSL RGS*).
     pub requires_certificate_manager: bool,
+    /// What happens after "Commander": acceptance of the certificate and refunds.
+    pub after_commander: AfterCommander,
+}
+
+/// The product's rules after "Commander" (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfterCommander {
+    /// Whether the customer must accept the issued certificate explicitly (BR §9.6.3;
+    /// Certigna's "Accepter / Refuser" for SSL RGS*). `false`: accepted at issuance.
+    pub acceptance_required: bool,
+    /// Business days (French public holidays excluded) after issuance to accept; past them
+    /// the certificate is revoked without refund. Ignored when acceptance is implicit.
+    pub acceptance_business_days: u32,
+    /// Days after "Commander" within which a paid order cancelled before issuance is
+    /// refunded.
+    pub refund_window_days: u32,
 }
 
 impl Authority {
@@ -262,6 +279,8 @@ pub enum CatalogProblem {
     DuplicatePaymentMethod(String, &'static str),
     #[error("authority `{0}`: an ssl_rgs product requires a certificate manager")]
     RgsWithoutCertificateManager(String),
+    #[error("authority `{0}`: acceptance is required but its deadline is 0 business days")]
+    AcceptanceWithoutDeadline(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -414,6 +433,10 @@ fn check(file: &CatalogFile) -> Vec<CatalogProblem> {
         }
         if a.product_line == ProductLine::SslRgs && !a.requires_certificate_manager {
             problems.push(P::RgsWithoutCertificateManager(id()));
+        }
+        if a.after_commander.acceptance_required && a.after_commander.acceptance_business_days == 0
+        {
+            problems.push(P::AcceptanceWithoutDeadline(id()));
         }
     }
     problems

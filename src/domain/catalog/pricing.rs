@@ -73,6 +73,11 @@ mod tests {
             price_per_additional_domain_per_year_cents: per_domain,
             payment_methods: vec![PaymentMethod::Card],
             requires_certificate_manager: false,
+            after_commander: crate::domain::catalog::AfterCommander {
+                acceptance_required: false,
+                acceptance_business_days: 0,
+                refund_window_days: 30,
+            },
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod formulaire;
 pub(crate) mod holder;
+pub(crate) mod life;
 pub(crate) mod notification;
 pub(crate) mod payment;
 pub(crate) mod submission;
@@ -136,6 +137,27 @@ pub enum OrderEventType {
     Submitted,
     #[strum(serialize = "order.cancelled")]
     Cancelled,
+    #[strum(serialize = "order.payment_received")]
+    PaymentReceived,
+    #[strum(serialize = "order.validated")]
+    Validated,
+    #[strum(serialize = "order.rejected")]
+    Rejected,
+    #[strum(serialize = "order.issued")]
+    Issued,
+    #[strum(serialize = "order.accepted")]
+    Accepted,
+    #[strum(serialize = "order.refused")]
+    Refused,
+    #[strum(serialize = "order.revocation_requested")]
+    RevocationRequested,
+    #[strum(serialize = "order.revoked")]
+    Revoked,
+    /// The customer is reminded to accept the certificate before the deadline.
+    #[strum(serialize = "order.acceptance_reminder")]
+    AcceptanceReminder,
+    #[strum(serialize = "document.rejected")]
+    DocumentRejected,
 }
 
 impl OrderEventType {
@@ -152,6 +174,10 @@ impl OrderEventType {
 pub struct OrderEvent {
     pub kind: OrderEventType,
     pub at: DateTime<Utc>,
+    /// Who did it (none: the service itself, e.g. the scheduler or the sandbox CA).
+    pub actor: Option<AccountId>,
+    /// What the timeline shows of it (a reason, a reference), as JSON.
+    pub detail: serde_json::Value,
 }
 
 /// The human order number, e.g. `CMD-2026-000123`, from the year and a sequence value.
@@ -348,6 +374,8 @@ pub struct OrderData {
     pub terms: Option<TermsAcceptance>,
     /// What "commander" froze: price, catalogue entry, documents, the form's data.
     pub submission: Option<Submission>,
+    /// What happened after "Commander" (payment, approval, certificate, acceptance…).
+    pub life: life::Life,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -410,6 +438,7 @@ impl Order {
             payment: None,
             terms: None,
             submission: None,
+            life: life::Life::default(),
             created_at: now,
             updated_at: now,
             submitted_at: None,
@@ -454,7 +483,22 @@ impl Order {
     }
 
     fn record(&mut self, kind: OrderEventType, at: DateTime<Utc>) {
-        self.events.push(OrderEvent { kind, at });
+        self.record_by(kind, at, None, serde_json::json!({}));
+    }
+
+    fn record_by(
+        &mut self,
+        kind: OrderEventType,
+        at: DateTime<Utc>,
+        actor: Option<AccountId>,
+        detail: serde_json::Value,
+    ) {
+        self.events.push(OrderEvent {
+            kind,
+            at,
+            actor,
+            detail,
+        });
     }
 
     /// Checks that `t` is allowed now and returns the status it leads to.

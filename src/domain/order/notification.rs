@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::order::OrderEventType;
+use crate::domain::order::{OrderEvent, OrderEventType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationStatus {
@@ -50,10 +50,23 @@ pub struct Notification {
     pub last_error: Option<String>,
 }
 
-/// Whether the customer gets an e-mail for this event (today: the order e-mail with the PDF
-/// form, after "Commander").
-pub fn mailed(kind: OrderEventType) -> bool {
-    matches!(kind, OrderEventType::Submitted)
+/// Whether the customer gets an e-mail for this event: the order e-mail with the PDF form
+/// after "Commander", then each step of the life the customer must act on or be told of. A
+/// draft withdrawn by its owner sends none (only a submitted order's cancellation carries a
+/// refund decision).
+pub fn mailed(event: &OrderEvent) -> bool {
+    use OrderEventType as E;
+    match event.kind {
+        E::Submitted
+        | E::Validated
+        | E::Rejected
+        | E::Issued
+        | E::AcceptanceReminder
+        | E::Revoked
+        | E::DocumentRejected => true,
+        E::Cancelled => event.detail.get("refund_due").is_some(),
+        _ => false,
+    }
 }
 
 /// How long to wait before the next attempt after `failures` failed ones (1 for the first):

@@ -177,6 +177,47 @@ codes! {
         fr: "La commande n'est pas encore passée (le formulaire PDF vient après « Commander »).",
         en: "The order is not submitted yet (the PDF form comes after \"Commander\").",
     },
+    // The life after "Commander"
+    TransitionNotAllowed = "transition_not_allowed" {
+        fr: "Le statut de la commande ne permet pas cette action (voir next_action).",
+        en: "The order's status does not allow this action (see next_action).",
+    },
+    OperatorOnly = "operator_only" {
+        fr: "Action réservée aux opérateurs de l'autorité.",
+        en: "Action reserved to the authority's operators.",
+    },
+    RequirementsUnmet = "requirements_unmet" {
+        fr: "Des exigences de la commande ne sont pas remplies (justificatifs, paiement, contrôle des domaines).",
+        en: "Requirements of the order are not met (documents, payment, domain control).",
+    },
+    PaymentAlreadyRecorded = "payment_already_recorded" {
+        fr: "Le paiement de cette commande est déjà enregistré.",
+        en: "This order's payment is already recorded.",
+    },
+    RevocationAlreadyRequested = "revocation_already_requested" {
+        fr: "La révocation de ce certificat est déjà demandée.",
+        en: "This certificate's revocation was already requested.",
+    },
+    NoRevocationRequested = "no_revocation_requested" {
+        fr: "Aucune révocation n'a été demandée pour ce certificat.",
+        en: "No revocation was requested for this certificate.",
+    },
+    AcceptanceDeadlinePassed = "acceptance_deadline_passed" {
+        fr: "Le délai d'acceptation du certificat est dépassé.",
+        en: "The certificate's acceptance deadline has passed.",
+    },
+    RevocationReasonNotAllowed = "revocation_reason_not_allowed" {
+        fr: "Ce motif de révocation est réservé à l'autorité.",
+        en: "This revocation reason is reserved to the authority.",
+    },
+    NoCertificate = "no_certificate" {
+        fr: "La commande n'a pas encore de certificat.",
+        en: "The order has no certificate yet.",
+    },
+    NotAcceptable = "not_acceptable" {
+        fr: "Aucun des formats demandés (Accept ou format) n'est disponible.",
+        en: "None of the formats asked for (Accept or format) is available.",
+    },
     MethodNotAllowed = "method_not_allowed" {
         fr: "Méthode HTTP non acceptée à cette adresse (voir l'en-tête Allow).",
         en: "HTTP method not accepted at this address (see the Allow header).",

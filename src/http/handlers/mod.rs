@@ -5,5 +5,6 @@ pub(crate) mod documents;
 pub(crate) mod formulaire;
 pub(crate) mod health;
 pub(crate) mod keygen;
+pub(crate) mod lifecycle;
 pub(crate) mod orders;
 pub(crate) mod wizard;

@@ -1,0 +1,509 @@
+//! The use cases of the life after "Commander" (SPEC §8): what operators do (record the
+//! payment, approve or reject, attach a certificate, record a revocation), what customers do
+//! (cancel, accept or refuse the certificate, ask for revocation), what the scheduler does
+//! (issue in the sandbox, revoke what was not accepted in time), and what everyone reads (the
+//! requirements, the next action, the timeline, the certificate).
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::{Connection, PgConnection};
+use uuid::Uuid;
+
+use super::{App, AppError};
+use crate::domain::account::{Caller, Role};
+use crate::domain::catalog::AfterCommander;
+use crate::domain::order::life::TimelineEntry;
+use crate::domain::order::life::{
+    CertificateRef, DomainControlStatus, IssuanceMode, IssuanceSource, LifeError, NextAction,
+    PaymentStatus, RejectionReason, Requirements, RevocationReason,
+};
+use crate::domain::order::{Order, OrderData, OrderId, OrderStatus};
+use crate::domain::shared::issue::FieldIssue;
+use crate::persistence::certificates::{self, StoredCertificate};
+use crate::persistence::jobs::{self, Job, JobKind};
+use crate::persistence::life;
+use crate::persistence::orders;
+
+/// A certificate made or checked by the issuer, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    /// The chain, PEM, leaf first (the root excluded).
+    pub chain_pem: String,
+    pub serial_hex: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// What the API shows of it (subject, SANs, validity, key fingerprint…).
+    pub summary: serde_json::Value,
+}
+
+/// How certificates are made: the sandbox CA, or the chain an operator uploads (checked).
+pub trait CertificateIssuer: Send + Sync {
+    fn mode(&self) -> IssuanceMode;
+    /// Issues the order's certificate (sandbox); `Err` with the reason otherwise.
+    fn issue(&self, order: &OrderData, now: DateTime<Utc>) -> Result<NewCertificate, String>;
+    /// Checks the chain an operator uploads against the order (its CSR key, its names) and the
+    /// trust anchors; every problem on `/chain_pem`.
+    fn verify_upload(
+        &self,
+        order: &OrderData,
+        chain_pem: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewCertificate, Vec<FieldIssue>>;
+}
+
+/// An order with what its life view needs: the requirements (submitted orders) and the next
+/// action.
+#[derive(Debug, Clone)]
+pub struct LifeOutcome {
+    pub order: Order,
+    pub requirements: Option<Requirements>,
+    pub next_action: Option<NextAction>,
+}
+
+/// How many times a failing job is tried before it is marked failed.
+const MAX_JOB_ATTEMPTS: i32 = 8;
+
+fn operator_only(caller: &Caller) -> Result<(), AppError> {
+    if caller.role == Role::Operator {
+        Ok(())
+    } else {
+        Err(AppError::OperatorOnly)
+    }
+}
+
+fn policy_of(order: &OrderData) -> AfterCommander {
+    order
+        .submission
+        .as_ref()
+        .map(|s| s.authority.after_commander)
+        .unwrap_or(AfterCommander {
+            acceptance_required: false,
+            acceptance_business_days: 0,
+            refund_window_days: 0,
+        })
+}
+
+/// The requirements of a submitted order: each slot's status, the payment, domain control
+/// (valid until the issue "Domain control" exists).
+fn requirements(conn: &mut PgConnection, order: &OrderData) -> Result<Requirements, AppError> {
+    Ok(Requirements {
+        documents: life::document_statuses(conn, order.id)?,
+        payment: match order.life.payment {
+            Some(_) => PaymentStatus::Received,
+            None => PaymentStatus::Awaiting,
+        },
+        domain_control: DomainControlStatus::Valid,
+    })
+}
+
+fn outcome(
+    conn: &mut PgConnection,
+    order: Order,
+    mode: IssuanceMode,
+) -> Result<LifeOutcome, AppError> {
+    let requirements = match order.status {
+        OrderStatus::Submitted | OrderStatus::Validated => Some(requirements(conn, &order)?),
+        _ => None,
+    };
+    let next_action = order.next_action(requirements.as_ref(), mode);
+    Ok(LifeOutcome {
+        order,
+        requirements,
+        next_action,
+    })
+}
+
+/// Saves the order at the version it was read and records its events.
+fn save(conn: &mut PgConnection, mut order: Order) -> Result<Order, AppError> {
+    let events = order.take_events();
+    let saved = orders::save(conn, &order, order.version)?;
+    super::orders::record_events_for(conn, &saved, &events, None)?;
+    Ok(saved)
+}
+
+/// Runs `change` on the order, locked, for a caller who may see it; saves it.
+async fn change<F>(app: &App, caller: Caller, id: OrderId, f: F) -> Result<LifeOutcome, AppError>
+where
+    F: FnOnce(&mut PgConnection, &mut Order, &App) -> Result<(), AppError> + Send + 'static,
+{
+    let app = app.clone();
+    let mode = app.issuer.mode();
+    app.db
+        .clone()
+        .transaction(move |conn| {
+            let mut order = orders::lock_visible(conn, id, &caller)?;
+            f(conn, &mut order, &app)?;
+            let saved = save(conn, order)?;
+            outcome(conn, saved, mode)
+        })
+        .await
+}
+
+/// The order's life: requirements and next action.
+pub async fn get(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
+    let mode = app.issuer.mode();
+    app.db
+        .run(move |conn| {
+            let order = orders::find_visible(conn, id, &caller)?;
+            outcome(conn, order, mode)
+        })
+        .await
+}
+
+/// An operator records the payment as received, with its reference.
+pub async fn record_payment(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    reference: String,
+) -> Result<LifeOutcome, AppError> {
+    operator_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller, id, move |_, order, app| {
+        Ok(order.record_payment(reference, by, app.now())?)
+    })
+    .await
+}
+
+/// An operator approves the order (every requirement met): `validated`. In the sandbox the
+/// certificate is then issued by a job, due at once.
+pub async fn approve(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
+    operator_only(&caller)?;
+    let by = caller.account_id;
+    let approved = change(app, caller.clone(), id, move |conn, order, app| {
+        let r = requirements(conn, order)?;
+        let now = app.now();
+        order.approve(&r, by, now)?;
+        if app.issuer.mode() == IssuanceMode::Sandbox {
+            jobs::schedule(conn, JobKind::Issue, order.id, now)?;
+        }
+        Ok(())
+    })
+    .await?;
+    if app.issuer.mode() == IssuanceMode::Sandbox {
+        // issue now rather than at the scheduler's next tick; if this fails, the job stays due
+        if let Err(e) = run_one(app, Some((JobKind::Issue, id))).await {
+            tracing::warn!(order = %id.0, error = %e, "sandbox issuance deferred to the scheduler");
+        }
+        return get(app, caller, id).await;
+    }
+    Ok(approved)
+}
+
+/// An operator rejects the order with a coded reason and a message.
+pub async fn reject(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    reason: RejectionReason,
+    message: Option<String>,
+) -> Result<LifeOutcome, AppError> {
+    operator_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller, id, move |_, order, app| {
+        Ok(order.reject(reason, message, by, app.now())?)
+    })
+    .await
+}
+
+/// An operator attaches the chain the real CA issued; refused unless it matches the order.
+pub async fn attach_certificate(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    chain_pem: String,
+) -> Result<LifeOutcome, AppError> {
+    operator_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller, id, move |conn, order, app| {
+        let now = app.now();
+        order
+            .can(crate::domain::order::Transition::Issue)
+            .map_err(|t| AppError::Life(LifeError::Transition(t)))?;
+        let cert = app
+            .issuer
+            .verify_upload(order, &chain_pem, now)
+            .map_err(AppError::Invalid)?;
+        store_and_issue(conn, order, cert, IssuanceSource::Manual, Some(by), now)
+    })
+    .await
+}
+
+/// The customer withdraws a submitted or validated order; the refund is recorded.
+pub async fn cancel(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
+    owner_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller.clone(), id, move |_, order, app| {
+        if !order.editable_by(&caller) {
+            return Err(AppError::ReadOnly);
+        }
+        let policy = policy_of(order);
+        Ok(order.cancel_submitted(&policy, by, app.now())?)
+    })
+    .await
+}
+
+/// The customer accepts the issued certificate: `active`.
+pub async fn accept(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
+    owner_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller.clone(), id, move |_, order, app| {
+        if !order.editable_by(&caller) {
+            return Err(AppError::ReadOnly);
+        }
+        Ok(order.accept(by, app.now())?)
+    })
+    .await
+}
+
+/// The customer refuses the issued certificate: revocation requested (done at once in the
+/// sandbox).
+pub async fn refuse(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    message: Option<String>,
+) -> Result<LifeOutcome, AppError> {
+    owner_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller.clone(), id, move |_, order, app| {
+        if !order.editable_by(&caller) {
+            return Err(AppError::ReadOnly);
+        }
+        Ok(order.refuse(message, by, app.issuer.mode(), app.now())?)
+    })
+    .await
+}
+
+/// The customer asks for revocation with an RFC 5280 reason.
+pub async fn request_revocation(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    reason: RevocationReason,
+) -> Result<LifeOutcome, AppError> {
+    owner_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller.clone(), id, move |_, order, app| {
+        if !order.editable_by(&caller) {
+            return Err(AppError::ReadOnly);
+        }
+        Ok(order.request_revocation(reason, by, app.issuer.mode(), app.now())?)
+    })
+    .await
+}
+
+/// An operator records the revocation the CA made.
+pub async fn record_revocation(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+) -> Result<LifeOutcome, AppError> {
+    operator_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller, id, move |_, order, app| {
+        Ok(order.record_revocation(by, app.now())?)
+    })
+    .await
+}
+
+/// The order's events, oldest first.
+pub async fn timeline(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+) -> Result<Vec<TimelineEntry>, AppError> {
+    app.db
+        .run(move |conn| -> Result<_, AppError> {
+            orders::find_visible(conn, id, &caller)?;
+            Ok(life::timeline(conn, id)?)
+        })
+        .await
+}
+
+/// The order's current certificate.
+pub async fn certificate(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+) -> Result<StoredCertificate, AppError> {
+    app.db
+        .run(move |conn| -> Result<_, AppError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            let Some(current) = order.life.certificate.as_ref() else {
+                return Err(AppError::NoCertificate(order.status));
+            };
+            Ok(certificates::find(conn, id, current.id)?)
+        })
+        .await
+}
+
+/// The files a certificate is downloaded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateFormat {
+    /// The leaf, PEM.
+    Pem,
+    /// Leaf then intermediates, PEM.
+    Chain,
+    /// PKCS#7 certs-only, DER.
+    Pkcs7,
+    /// The leaf, DER.
+    Der,
+}
+
+/// The certificate as a file: its media type and bytes.
+pub fn encode(
+    cert: &StoredCertificate,
+    format: CertificateFormat,
+) -> Result<(&'static str, Vec<u8>), AppError> {
+    crate::issuance::encode(&cert.chain_pem, format).map_err(AppError::Issuance)
+}
+
+fn owner_only(caller: &Caller) -> Result<(), AppError> {
+    // operators act on certificates through their own routes, never as the customer
+    if caller.role == Role::Operator {
+        Err(AppError::ReadOnly)
+    } else {
+        Ok(())
+    }
+}
+
+fn store_and_issue(
+    conn: &mut PgConnection,
+    order: &mut Order,
+    cert: NewCertificate,
+    source: IssuanceSource,
+    by: Option<crate::domain::account::AccountId>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let id = Uuid::now_v7();
+    certificates::insert(
+        conn,
+        &StoredCertificate {
+            id,
+            order_id: order.id,
+            serial: cert.serial_hex.clone(),
+            source: source.as_str().to_owned(),
+            chain_pem: cert.chain_pem,
+            summary: cert.summary,
+            issued_at: now,
+        },
+    )?;
+    let policy = policy_of(order);
+    order.issue(
+        CertificateRef {
+            id,
+            serial_hex: cert.serial_hex,
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            issued_at: now,
+            source,
+        },
+        &policy,
+        by,
+        now,
+    )?;
+    if let Some(deadline) = order.life().acceptance.as_ref().and_then(|a| a.deadline) {
+        jobs::schedule(conn, JobKind::AcceptanceDeadline, order.id, deadline)?;
+        let reminder = deadline - Duration::days(2);
+        if reminder > now {
+            jobs::schedule(conn, JobKind::AcceptanceReminder, order.id, reminder)?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scheduler's work
+
+/// A job claimed and what came of it (`Err`: the reason it will be retried).
+type JobOutcome = Option<(Job, Result<(), String>)>;
+
+/// Runs one due job (of `only`'s kind and order, if given) in one transaction: claimed with
+/// `SKIP LOCKED`, done, marked done. `Ok(false)`: nothing was due.
+pub async fn run_one(app: &App, only: Option<(JobKind, OrderId)>) -> Result<bool, AppError> {
+    let app = app.clone();
+    let outcome = app
+        .db
+        .clone()
+        .transaction(move |conn| -> Result<JobOutcome, AppError> {
+            let now = app.now();
+            let Some(job) = jobs::claim_due(conn, now, only)? else {
+                return Ok(None);
+            };
+            // a savepoint: a failing job rolls back its own changes, not the claim
+            let result = conn.transaction(|conn| do_job(conn, &app, &job, now));
+            match result {
+                Ok(()) => {
+                    jobs::finish(conn, &job, now)?;
+                    Ok(Some((job, Ok(()))))
+                }
+                Err(e) if e.is_unavailable() || e.is_panic() => Err(e),
+                Err(e) => {
+                    let give_up = job.attempts + 1 >= MAX_JOB_ATTEMPTS;
+                    let retry = now + Duration::minutes(5 << job.attempts.clamp(0, 6));
+                    jobs::retry_later(conn, &job, retry, give_up, &e.to_string())?;
+                    Ok(Some((job, Err(e.to_string()))))
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        None => Ok(false),
+        Some((job, Ok(()))) => {
+            tracing::info!(job = %job.id, kind = job.kind.as_str(), order = %job.order_id.0, "job done");
+            Ok(true)
+        }
+        Some((job, Err(e))) => {
+            tracing::warn!(job = %job.id, kind = job.kind.as_str(), order = %job.order_id.0, error = %e, "job failed");
+            Ok(true)
+        }
+    }
+}
+
+/// Runs every job due now; returns how many ran.
+pub async fn run_due(app: &App) -> Result<usize, AppError> {
+    let mut n = 0;
+    while run_one(app, None).await? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn do_job(
+    conn: &mut PgConnection,
+    app: &App,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut order = orders::find_for_update(conn, job.order_id)?;
+    match job.kind {
+        JobKind::Issue => {
+            if order.status != OrderStatus::Validated {
+                return Ok(()); // cancelled or rejected meanwhile
+            }
+            let cert = app.issuer.issue(&order, now).map_err(AppError::Issuance)?;
+            store_and_issue(conn, &mut order, cert, IssuanceSource::Sandbox, None, now)?;
+        }
+        JobKind::AcceptanceDeadline => {
+            if !order.expire_acceptance(app.issuer.mode(), now)? {
+                return Ok(());
+            }
+        }
+        JobKind::AcceptanceReminder => {
+            // the e-mail goes out through the event outbox
+            if !order.remind_acceptance(now) {
+                return Ok(());
+            }
+        }
+    }
+    save(conn, order)?;
+    Ok(())
+}
+
+impl From<LifeError> for AppError {
+    fn from(e: LifeError) -> Self {
+        // the wizard's transitions keep their own problem (order_not_draft); the life's
+        // say what the status does not allow now
+        AppError::Life(e)
+    }
+}

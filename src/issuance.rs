@@ -1,0 +1,159 @@
+//! The issuer the use cases call ([`CertificateIssuer`]), over the configured
+//! [`crate::issuer::Issuer`]: it turns an order into an issuance request (its CSR, its names,
+//! the validity its plan gives the first certificate), checks an operator's upload against
+//! the order's CSR key and names, and stores what the API shows of a certificate.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::lifecycle::{CertificateFormat, CertificateIssuer, NewCertificate};
+use crate::config::Settings;
+use crate::domain::order::life::IssuanceMode;
+use crate::domain::order::OrderData;
+use crate::domain::shared::issue::{Code, FieldIssue};
+use crate::issuer::{
+    build_issuer, verify_chain, ChainExpectation, IssueRequest, IssuedCertificate, Issuer,
+    IssuerMode, CHAIN_POINTER,
+};
+
+/// The configured issuer, as the use cases see it.
+pub struct OrderIssuer(Arc<dyn Issuer>);
+
+/// Builds it from the settings (`ISSUER`, `SANDBOX_CA_DIR`, `SANDBOX_CA_PASSPHRASE`,
+/// `TRUST_ANCHORS`).
+pub fn from_settings(settings: &Settings) -> Result<Arc<dyn CertificateIssuer>, String> {
+    let inner = build_issuer(
+        &settings.issuer,
+        settings.environment.is_development(),
+        Utc::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(Arc::new(OrderIssuer(inner)))
+}
+
+fn new_certificate(issued: IssuedCertificate) -> Result<NewCertificate, String> {
+    let s = &issued.summary;
+    let chain_pem = issued
+        .chain_der
+        .iter()
+        .map(|der| pem_block(der))
+        .collect::<String>();
+    Ok(NewCertificate {
+        chain_pem,
+        serial_hex: s.serial_hex.clone(),
+        not_before: s.not_before,
+        not_after: s.not_after,
+        summary: serde_json::to_value(s).map_err(|e| e.to_string())?,
+    })
+}
+
+fn pem_block(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+impl CertificateIssuer for OrderIssuer {
+    fn mode(&self) -> IssuanceMode {
+        match self.0.mode() {
+            IssuerMode::Sandbox => IssuanceMode::Sandbox,
+            IssuerMode::Manual => IssuanceMode::Manual,
+        }
+    }
+
+    fn issue(&self, order: &OrderData, now: DateTime<Utc>) -> Result<NewCertificate, String> {
+        let csr = order.csr.as_ref().ok_or("the order has no CSR")?;
+        let days = order
+            .submission
+            .as_ref()
+            .map_or(1, |s| s.plan.certificate_validity_days.max(1));
+        let issued = self
+            .0
+            .issue(&IssueRequest {
+                csr_pem: &csr.details.pem,
+                names: &csr.names,
+                order_number: &order.number,
+                not_before: now,
+                not_after: now + Duration::days(i64::from(days)),
+            })
+            .map_err(|e| e.to_string())?;
+        new_certificate(issued)
+    }
+
+    fn verify_upload(
+        &self,
+        order: &OrderData,
+        chain_pem: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewCertificate, Vec<FieldIssue>> {
+        let Some(csr) = order.csr.as_ref() else {
+            return Err(vec![FieldIssue::new(
+                CHAIN_POINTER,
+                Code::CertificateKeyMismatch,
+                "La commande n'a pas de CSR à comparer.",
+                "The order has no CSR to compare with.",
+            )]);
+        };
+        let names = order
+            .submission
+            .as_ref()
+            .map_or_else(|| csr.names.clone(), |s| s.domains.clone());
+        let issued = verify_chain(
+            chain_pem,
+            &ChainExpectation {
+                public_key_sha256: &csr.details.public_key_sha256,
+                names: &names,
+            },
+            self.0.trust_anchors(),
+            now,
+        )?;
+        new_certificate(issued).map_err(|e| {
+            vec![FieldIssue::new(
+                CHAIN_POINTER,
+                Code::CertificateUnparsable,
+                format!("Certificat illisible : {e}"),
+                format!("Unreadable certificate: {e}"),
+            )]
+        })
+    }
+}
+
+/// The certificate as a file: its media type and bytes, from the stored PEM chain.
+pub fn encode(
+    chain_pem: &str,
+    format: CertificateFormat,
+) -> Result<(&'static str, Vec<u8>), String> {
+    use crate::issuer::CertificateFormat as F;
+    let ders: Vec<Vec<u8>> = pem_ders(chain_pem)?;
+    let f = match format {
+        CertificateFormat::Pem => F::PemLeaf,
+        CertificateFormat::Chain => F::PemChain,
+        CertificateFormat::Pkcs7 => F::Pkcs7,
+        CertificateFormat::Der => F::DerLeaf,
+    };
+    let bytes = f.encode(&ders).map_err(|e| e.to_string())?;
+    Ok((f.media_type(), bytes))
+}
+
+fn pem_ders(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    for block in text.split_inclusive("-----END CERTIFICATE-----") {
+        let Some(start) = block.find("-----BEGIN CERTIFICATE-----") else {
+            continue;
+        };
+        let (_, der) = pkcs8::der::pem::decode_vec(&block.as_bytes()[start..])
+            .map_err(|e| format!("stored chain unreadable: {e}"))?;
+        out.push(der);
+    }
+    if out.is_empty() {
+        return Err("stored chain holds no certificate".into());
+    }
+    Ok(out)
+}

@@ -1,0 +1,59 @@
+//! What the life after "Commander" reads besides the order row: the justificatif slots'
+//! statuses (its documents requirement) and the order's events, as its timeline.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::{events, order_documents};
+use super::DbError;
+use crate::domain::order::life::{DocumentStatus, TimelineEntry};
+use crate::domain::order::OrderId;
+
+/// Each slot's code and status, in the order of the list frozen at "Commander".
+pub fn document_statuses(
+    conn: &mut PgConnection,
+    order_id: OrderId,
+) -> Result<Vec<(String, DocumentStatus)>, DbError> {
+    let rows: Vec<(String, String)> = order_documents::table
+        .filter(order_documents::order_id.eq(order_id.0))
+        .order(order_documents::position)
+        .select((order_documents::code, order_documents::status))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(code, status)| {
+            let s = status
+                .parse()
+                .map_err(|_| DbError::Corrupt(format!("order_documents.status = {status:?}")))?;
+            Ok((code, s))
+        })
+        .collect()
+}
+
+/// The order's events, oldest first (ids are UUIDv7: they sort by time of writing).
+pub fn timeline(conn: &mut PgConnection, order_id: OrderId) -> Result<Vec<TimelineEntry>, DbError> {
+    Ok(events::table
+        .filter(events::order_id.eq(order_id.0))
+        .order(events::id)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            id: e.id,
+            event_type: e.event_type,
+            at: e.occurred_at,
+            actor_id: e.actor_id,
+            detail: e.detail,
+        })
+        .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+struct EventRow {
+    id: Uuid,
+    event_type: String,
+    occurred_at: DateTime<Utc>,
+    actor_id: Option<Uuid>,
+    detail: serde_json::Value,
+}

@@ -1,0 +1,43 @@
+//! The scheduler: every `SCHEDULER_INTERVAL_SECONDS`, runs the jobs that are due (sandbox
+//! issuance, acceptance reminders and deadlines). Every replica runs it; each job is claimed
+//! with `SKIP LOCKED` and done once (`persistence::jobs`). `certorder run-jobs` runs the due
+//! jobs once, optionally as of another time (`--now`), and exits.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::{lifecycle, App};
+
+pub struct Scheduler {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Scheduler {
+    pub fn spawn(app: App, every: Duration) -> Self {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(tracing::Instrument::instrument(
+            async move {
+                loop {
+                    tokio::select! {
+                        changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
+                        () = tokio::time::sleep(every) => {}
+                    }
+                    match lifecycle::run_due(&app).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(jobs = n, "scheduler: jobs run"),
+                        Err(e) => tracing::warn!(error = %e, "scheduler: database error"),
+                    }
+                }
+            },
+            tracing::info_span!("scheduler"),
+        ));
+        Scheduler { stop, task }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
