@@ -306,6 +306,28 @@ pub async fn record_revocation(
     .await
 }
 
+/// The operators' work queue: the orders waiting for one of them (documents to review, an
+/// order to approve, a certificate to attach, a revocation to record), oldest first.
+pub async fn review_queue(
+    app: &App,
+    caller: Caller,
+    limit: i64,
+) -> Result<Vec<LifeOutcome>, AppError> {
+    operator_only(&caller)?;
+    let mode = app.issuer.mode();
+    app.db
+        .run(move |conn| -> Result<_, AppError> {
+            let ids = life::awaiting_operator(conn, mode == IssuanceMode::Manual, limit)?;
+            ids.into_iter()
+                .map(|id| {
+                    let order = orders::find(conn, id)?;
+                    outcome(conn, order, mode)
+                })
+                .collect()
+        })
+        .await
+}
+
 /// The order's events, oldest first.
 pub async fn timeline(
     app: &App,

@@ -191,6 +191,7 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::lifecycle::request_revocation)
         .route(handlers::lifecycle::record_revocation)
         .route(handlers::lifecycle::timeline)
+        .route(handlers::lifecycle::review_queue)
         .route(handlers::health::live)
         .route(handlers::health::ready)
         .route(handlers::health::metrics);

@@ -676,3 +676,46 @@ async fn an_rgs_certificate_left_unaccepted_is_revoked_once_by_two_schedulers_at
     )
     .await;
 }
+
+#[actix_web::test]
+async fn the_review_queue_lists_what_waits_for_an_operator_and_only_operators_see_it() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let op = app.token(OPERATOR).await;
+    let waiting_for_customer = submitted(&app, &token, "certigna-ssl").await;
+    let to_review = submitted(&app, &token, "certigna-ssl").await;
+    {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "UPDATE order_documents SET status = 'uploaded' WHERE order_id = '{to_review}' AND position = 1"
+        ))
+        .execute(&mut app.connection())
+        .unwrap();
+    }
+    let to_approve = submitted(&app, &token, "certigna-ssl").await;
+    accept_every_document(&app, &to_approve);
+    ok(app
+        .post(
+            &format!("/orders/{to_approve}/payment"),
+            &op,
+            &json!({"reference": "VIR-9"}),
+        )
+        .await)
+    .await;
+
+    assert_problem(app.get("/review-queue", &token).await, 403, "operator_only").await;
+    let q = ok(app.get("/review-queue", &op).await).await;
+    let items = q["items"].as_array().unwrap();
+    let ids: Vec<&str> = items
+        .iter()
+        .map(|i| i["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [to_review.as_str(), to_approve.as_str()], "{q}");
+    assert!(!ids.contains(&waiting_for_customer.as_str()));
+    assert_eq!(
+        items[0]["next_action"]["actor"], "customer",
+        "documents still to upload come first"
+    );
+    assert_eq!(items[1]["next_action"]["action"], "approve_order");
+    assert_eq!(app.get("/review-queue?limit=0", &op).await.status(), 400);
+}

@@ -41,6 +41,11 @@ async fn the_catalog_lists_authorities_durations_issuances_prices_payments_terms
         .unwrap();
     assert_eq!(rgs["product_line"], "ssl_rgs");
     assert_eq!(rgs["requires_certificate_manager"], true);
+    // RGS certificates must be accepted within 8 business days; SSL ones implicitly
+    assert_eq!(
+        rgs["after_commander"],
+        json!({"acceptance_required": true, "acceptance_business_days": 8, "refund_window_days": 30})
+    );
     let months: Vec<u64> = rgs["durations"]
         .as_array()
         .unwrap()

@@ -131,6 +131,22 @@ pub struct AuthorityEntry {
     pub payment_methods: Vec<PaymentMethodEntry>,
     /// SSL RGS*: the holder step needs a "responsable du certificat".
     pub requires_certificate_manager: bool,
+    /// What happens after "Commander": acceptance of the certificate and refunds.
+    pub after_commander: AfterCommanderEntry,
+}
+
+/// The product's rules after "Commander".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AfterCommanderEntry {
+    /// The customer must accept the issued certificate explicitly (SSL RGS*); `false`: it is
+    /// accepted at issuance.
+    pub acceptance_required: bool,
+    /// French business days after issuance to accept (public holidays excluded); past them the
+    /// certificate is revoked without refund. 0 when acceptance is implicit.
+    pub acceptance_business_days: u32,
+    /// A paid order cancelled before issuance within this many days of "Commander" is
+    /// refunded.
+    pub refund_window_days: u32,
 }
 
 impl CatalogResponse {
@@ -206,6 +222,11 @@ impl CatalogResponse {
                         })
                         .collect(),
                     requires_certificate_manager: a.requires_certificate_manager,
+                    after_commander: AfterCommanderEntry {
+                        acceptance_required: a.after_commander.acceptance_required,
+                        acceptance_business_days: a.after_commander.acceptance_business_days,
+                        refund_window_days: a.after_commander.refund_window_days,
+                    },
                 })
                 .collect(),
             wizard: crate::http::wizard_meta::wizard(),

@@ -400,6 +400,55 @@ pub async fn timeline(
     }))
 }
 
+/// The operators' work queue.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ReviewQueueResponse {
+    /// Oldest submission first; each with its `next_action` (for an operator).
+    pub items: Vec<OrderLifeResponse>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQueueQuery {
+    /// At most this many orders (1–200, default 50).
+    pub limit: Option<i64>,
+}
+
+/// The orders waiting for an operator (operators).
+///
+/// Documents uploaded and not reviewed, orders whose requirements are all met (to approve),
+/// validated orders waiting for their certificate (manual issuance), revocations asked for and
+/// not recorded. Oldest submission first.
+#[utoipa::path(
+    tag = "lifecycle",
+    security(("bearer" = [])),
+    params(ReviewQueueQuery),
+    responses(
+        (status = 200, description = "The queue", body = ReviewQueueResponse),
+        (status = 400, description = "Invalid limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an operator", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/review-queue")]
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: web::Query<ReviewQueueQuery>,
+) -> Result<web::Json<ReviewQueueResponse>, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::InvalidQuery(
+            "limit: between 1 and 200".to_owned(),
+        ));
+    }
+    let items = app::lifecycle::review_queue(&state.app, caller.0, limit).await?;
+    Ok(web::Json(ReviewQueueResponse {
+        items: items.iter().map(OrderLifeResponse::from).collect(),
+    }))
+}
+
 /// How `GET /orders/{id}/certificate` answers.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
