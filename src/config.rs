@@ -74,6 +74,9 @@ pub struct Settings {
     pub idempotency_ttl: Duration,
     /// `MAX_BODY_BYTES`: JSON bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins (e.g. `https://espace.example.fr`) whose
+    /// browser pages may call the API; empty (the default): no cross-origin access.
+    pub cors_allowed_origins: Vec<String>,
     /// `PUBLIC_BASE_URL`: the URL clients reach the service at (used in links).
     pub public_base_url: String,
     /// `CATALOG_PATH`: a catalogue JSON file replacing the bundled example catalogue.
@@ -433,6 +436,15 @@ impl Settings {
                 3600 * src.parse::<u64>("IDEMPOTENCY_KEY_TTL_HOURS", 24)?,
             ),
             max_body_bytes: src.parse("MAX_BODY_BYTES", 64 * 1024)?,
+            cors_allowed_origins: src
+                .var("CORS_ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             public_base_url: src
                 .var("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:8080".into()),

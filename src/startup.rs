@@ -167,6 +167,7 @@ fn run(
     let contract = web::Data::new(
         http::ContractJson::build().map_err(|e| StartupError::Metrics(e.to_string()))?,
     );
+    let cors_origins = state.settings.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -185,6 +186,7 @@ fn run(
             .wrap(prometheus.clone())
             .wrap(from_fn(http::problem::render_problems))
             .wrap(TracingLogger::default())
+            .wrap(http::cors(&cors_origins))
     })
     .workers(workers)
     .shutdown_timeout(20)

@@ -192,6 +192,7 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::lifecycle::record_revocation)
         .route(handlers::lifecycle::timeline)
         .route(handlers::lifecycle::review_queue)
+        .route(handlers::events::list_events)
         .route(handlers::health::live)
         .route(handlers::health::ready)
         .route(handlers::health::metrics);
@@ -232,6 +233,35 @@ pub async fn contract_json(doc: web::Data<ContractJson>) -> actix_web::HttpRespo
     actix_web::HttpResponse::Ok()
         .content_type("application/json")
         .body(doc.0.clone())
+}
+
+/// Cross-origin access for the browser frontends of `CORS_ALLOWED_ORIGINS` (none by default):
+/// the methods and request headers the API uses, and the response headers a frontend reads.
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 /// Actix's own extractors answer in plain text by default; these make them problem+json.

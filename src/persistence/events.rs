@@ -258,6 +258,50 @@ pub fn notification(
     }))
 }
 
+/// How long the events feed goes back.
+pub const FEED_DAYS: i64 = 30;
+
+/// A page of the events feed: the caller's events (the orders it may see) after the cursor
+/// (an event id: UUIDv7, in the order they were written), of the given types, no older than
+/// [`FEED_DAYS`] before `now`, oldest first. Each is `(id, payload)`.
+pub fn feed(
+    conn: &mut PgConnection,
+    caller: &crate::domain::account::Caller,
+    after: Option<Uuid>,
+    types: &[OrderEventType],
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(Uuid, serde_json::Value)>, DbError> {
+    use crate::domain::account::Visibility;
+    let mut query = events::table
+        .filter(events::occurred_at.gt(now - chrono::Duration::days(FEED_DAYS)))
+        .into_boxed();
+    query = match caller.visibility() {
+        Visibility::All => query,
+        Visibility::OwnOrPartner {
+            account,
+            partner_code,
+        } => query.filter(
+            events::account_id
+                .eq(account.0)
+                .or(events::partner_code.eq(partner_code.to_owned())),
+        ),
+        Visibility::Own(account) => query.filter(events::account_id.eq(account.0)),
+    };
+    if let Some(after) = after {
+        query = query.filter(events::id.gt(after));
+    }
+    if !types.is_empty() {
+        let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+        query = query.filter(events::event_type.eq_any(names));
+    }
+    Ok(query
+        .order(events::id)
+        .limit(limit)
+        .select((events::id, events::payload))
+        .load(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

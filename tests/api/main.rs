@@ -9,6 +9,7 @@ mod auth;
 mod contract;
 mod csr;
 mod errors;
+mod feed;
 mod formulaire;
 mod harness;
 mod layout;

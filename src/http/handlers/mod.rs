@@ -2,6 +2,7 @@ pub(crate) mod auth;
 pub(crate) mod catalog;
 pub(crate) mod checks;
 pub(crate) mod documents;
+pub(crate) mod events;
 pub(crate) mod formulaire;
 pub(crate) mod health;
 pub(crate) mod keygen;
