@@ -13,5 +13,6 @@ pub mod http;
 pub mod persistence;
 pub mod render;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod workers;

@@ -21,6 +21,7 @@ use crate::http::password_pool::PasswordPool;
 use crate::http::rate_limit::RateLimits;
 use crate::http::{self, auth::JwtKeys, json::BodyLimit, AppState};
 use crate::persistence::{self, Db};
+use crate::storage::Storage;
 use crate::workers::mail::OutboxWorker;
 
 /// How many PDF downloads may wait for a render slot before the next one gets 503.
@@ -47,6 +48,8 @@ pub enum StartupError {
     Metrics(String),
     #[error("outbox worker: {0}")]
     Worker(#[from] crate::workers::smtp::MailError),
+    #[error("file storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 impl Application {
@@ -131,8 +134,11 @@ fn run(
         }
         None => Catalog::bundled(),
     };
+    // the store is built on first use (see `storage`)
+    let storage = Storage::new(settings.storage.clone())?;
     let state = web::Data::new(AppState {
-        app: app::App::new(db, catalog, default_rules()),
+        app: app::App::new(db, catalog, default_rules()).with_storage(storage),
+        uploads: tokio::sync::Semaphore::new(settings.upload_concurrency.max(1)),
         keys: JwtKeys::new(&settings.jwt),
         keygen: BoundedPool::new(settings.keygen_threads, settings.keygen_queue),
         renders: BoundedPool::new(

@@ -7,6 +7,7 @@
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
 pub(crate) mod auth;
+pub(crate) mod documents;
 pub(crate) mod orders;
 
 use std::sync::Arc;
@@ -15,9 +16,11 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::justificatifs::JustificatifRules;
+use crate::domain::documents::slot::SlotError;
 use crate::domain::order::{OrderStatus, TransitionError};
 use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::{Db, DbError};
+use crate::storage::{Storage, StorageError};
 
 /// The time, injected so that tests can run a plan's deadlines in seconds.
 pub trait Clock: Send + Sync {
@@ -33,7 +36,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// What the use cases share: the database, the catalogue, the justificatifs rules, the clock.
+/// What the use cases share: the database, the catalogue, the justificatifs rules, the clock
+/// and the store of uploaded files.
 #[derive(Clone)]
 pub struct App {
     /// The one door to the database: use cases and workers go through it; `http` never does.
@@ -41,6 +45,8 @@ pub struct App {
     pub catalog: Arc<Catalog>,
     pub justificatifs: Arc<JustificatifRules>,
     pub clock: Arc<dyn Clock>,
+    /// The uploaded justificatifs' bytes (built on first use).
+    pub storage: Storage,
 }
 
 impl App {
@@ -50,7 +56,14 @@ impl App {
             catalog: Arc::new(catalog),
             justificatifs: Arc::new(justificatifs),
             clock: Arc::new(SystemClock),
+            storage: Storage::directory(crate::storage::DEFAULT_STORAGE_URL),
         }
+    }
+
+    /// The same, storing uploads in `storage`.
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -98,6 +111,18 @@ pub enum AppError {
     /// The same Idempotency-Key came with another request.
     #[error("idempotency key reused for another request")]
     IdempotencyKeyReused,
+    /// A justificatif's slot refused an upload or a review (or does not exist).
+    #[error(transparent)]
+    Slot(#[from] SlotError),
+    /// Only an operator may do this.
+    #[error("operator only")]
+    OperatorOnly,
+    /// The order's justificatifs take uploads and reviews only while it is submitted.
+    #[error("the order is {0:?}: its documents are not open")]
+    DocumentsClosed(OrderStatus),
+    /// The object store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     #[error(transparent)]
     Db(DbError),
 }

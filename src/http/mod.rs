@@ -43,6 +43,8 @@ pub struct AppState {
     pub passwords: password_pool::PasswordPool,
     /// The rate limits of the expensive routes (also used by the housekeeping task).
     pub limits: Arc<rate_limit::RateLimits>,
+    /// Uploads being received (each holds its file in memory): `UPLOAD_CONCURRENCY` permits.
+    pub uploads: tokio::sync::Semaphore,
 }
 
 /// The language of the answer, from `Accept-Language` (French unless English is preferred).
@@ -82,6 +84,7 @@ send `Authorization: Bearer <token>`.",
     tags(
         (name = "auth", description = "Sign in (seed steps 1–3)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
+        (name = "documents", description = "Justificatifs after \"Commander\": upload (customer), review (operator), download"),
         (name = "catalog", description = "Authorities, durations, prices, payment methods, CGU"),
         (name = "checks", description = "Stateless checks: the same CSR and domain rules, no order needed"),
         (name = "health", description = "Probes"),
@@ -150,6 +153,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::checks::check_domains)
         .service(handlers::formulaire::get_formulaire_pdf)
         .service(handlers::documents::get_documents)
+        .service(handlers::documents::upload_document)
+        .service(handlers::documents::download_document_file)
+        .service(handlers::documents::review_document)
         .service(handlers::health::live)
         .service(handlers::health::ready)
         .service(handlers::health::metrics);

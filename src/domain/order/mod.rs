@@ -136,6 +136,13 @@ pub enum OrderEventType {
     Submitted,
     #[strum(serialize = "order.cancelled")]
     Cancelled,
+    /// A justificatif's file was uploaded (the slot is under review).
+    #[strum(serialize = "document.uploaded")]
+    DocumentUploaded,
+    #[strum(serialize = "document.accepted")]
+    DocumentAccepted,
+    #[strum(serialize = "document.rejected")]
+    DocumentRejected,
 }
 
 impl OrderEventType {
