@@ -76,7 +76,6 @@ pub async fn upload(
     let key = file_key(id.0, &code, file_id.0);
     let file = DocumentFile {
         id: file_id,
-        order_id: id,
         code: code.clone(),
         storage_key: key.clone(),
         sha256,
@@ -97,7 +96,7 @@ pub async fn upload(
             let from = documents::slot_status(conn, id, &record.code, true)?;
             let to = uploadable(&order, &caller, from)?;
             let from = from.ok_or(SlotError::Unknown)?;
-            documents::insert_file(conn, &record)?;
+            documents::insert_file(conn, id, &record)?;
             documents::set_status(conn, id, &record.code, from, to, now)?;
             record_event(conn, &order, OrderEventType::DocumentUploaded, now)
         })

@@ -45,7 +45,6 @@ pub fn create_slots(
 #[diesel(table_name = document_files, check_for_backend(diesel::pg::Pg))]
 struct FileRow {
     id: Uuid,
-    order_id: Uuid,
     code: String,
     storage_key: String,
     sha256: String,
@@ -82,7 +81,6 @@ impl FileRow {
         };
         Ok(DocumentFile {
             id: FileId(self.id),
-            order_id: OrderId(self.order_id),
             code: self.code,
             storage_key: self.storage_key,
             sha256: self.sha256,
@@ -182,11 +180,15 @@ pub fn set_status(
 }
 
 /// Stores a new file's metadata (no review yet).
-pub fn insert_file(conn: &mut PgConnection, file: &DocumentFile) -> Result<(), DbError> {
+pub fn insert_file(
+    conn: &mut PgConnection,
+    order_id: OrderId,
+    file: &DocumentFile,
+) -> Result<(), DbError> {
     diesel::insert_into(document_files::table)
         .values((
             document_files::id.eq(file.id.0),
-            document_files::order_id.eq(file.order_id.0),
+            document_files::order_id.eq(order_id.0),
             document_files::code.eq(&file.code),
             document_files::storage_key.eq(&file.storage_key),
             document_files::sha256.eq(&file.sha256),

@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::upload::FileKind;
 use crate::domain::account::AccountId;
-use crate::domain::order::OrderId;
 use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// The status of one justificatif of a submitted order.
@@ -221,7 +220,7 @@ pub struct FileId(pub Uuid);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentFile {
     pub id: FileId,
-    pub order_id: OrderId,
+    /// The justificatif it was sent for (of the order it was read with).
     pub code: String,
     pub storage_key: String,
     /// Lowercase hex.
