@@ -46,6 +46,8 @@ pub enum StartupError {
     Catalog(String),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("contract: {0}")]
+    Contract(String),
     #[error("outbox worker: {0}")]
     Worker(#[from] crate::workers::smtp::MailError),
     #[error("file storage: {0}")]
@@ -153,7 +155,11 @@ fn run(
         .endpoint("/metrics")
         .build()
         .map_err(|e| StartupError::Metrics(e.to_string()))?;
-    let spec = http::openapi();
+    // The contract, serialized once and shared by every worker (SwaggerUi's own route would
+    // keep a copy of the whole OpenApi tree per worker: about a megabyte each).
+    let spec = web::Bytes::from(
+        serde_json::to_vec(&http::openapi()).map_err(|e| StartupError::Contract(e.to_string()))?,
+    );
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -165,8 +171,26 @@ fn run(
             .app_data(http::path_config())
             .configure(http::routes)
             .split_for_parts();
+        // Each worker built the whole contract above only to drop it: give the freed pages of
+        // its allocator arena back to the system (about a megabyte per worker).
+        release_freed_memory();
+        let spec = spec.clone();
         app.configure(extra)
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", spec.clone()))
+            .route(
+                "/openapi.json",
+                web::get().to(move || {
+                    let spec = spec.clone();
+                    async move {
+                        actix_web::HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(spec)
+                    }
+                }),
+            )
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            )
             .default_service(web::to(http::not_found))
             .wrap(from_fn(http::panic::catch_panic))
             .wrap(from_fn(http::rate_limit::limit))
@@ -179,4 +203,14 @@ fn run(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Returns the allocator's free pages to the system (glibc's `malloc_trim`; elsewhere
+/// nothing).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "jemalloc")))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointer.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
