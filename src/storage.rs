@@ -223,13 +223,7 @@ impl Storage {
 /// The key of an uploaded file: `orders/{order}/{code}/{file}` (each part encoded by
 /// `object_store`; the client's file name is never part of it).
 pub fn file_key(order: uuid::Uuid, code: &str, file: uuid::Uuid) -> String {
-    Path::from_iter([
-        "orders",
-        &order.to_string(),
-        code,
-        &file.to_string(),
-    ])
-    .to_string()
+    Path::from_iter(["orders", &order.to_string(), code, &file.to_string()]).to_string()
 }
 
 fn path(key: &str) -> Result<Path, StorageError> {

@@ -17,8 +17,8 @@ use utoipa::ToSchema;
 use crate::app::AppError;
 use crate::domain::documents::slot::{SlotError, SlotStatus};
 use crate::domain::order::OrderStatus;
-use crate::storage::StorageError;
 use crate::domain::shared::issue::{Code, FieldIssue, Lang};
+use crate::storage::StorageError;
 
 /// A problem report (RFC 9457), in French or English after `Accept-Language`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -528,7 +528,10 @@ impl From<AppError> for ApiError {
                 let (fr, en) = match status {
                     OrderStatus::Draft => ("encore un brouillon", "still a draft"),
                     OrderStatus::Cancelled => ("annulée", "cancelled"),
-                    _ => ("au-delà de l'examen des justificatifs", "past the review of its documents"),
+                    _ => (
+                        "au-delà de l'examen des justificatifs",
+                        "past the review of its documents",
+                    ),
                 };
                 ApiError::conflict(
                     Code::OrderNotSubmitted,

@@ -62,9 +62,10 @@ struct FileRow {
 
 impl FileRow {
     fn into_domain(self) -> Result<DocumentFile, DbError> {
-        let corrupt = |what: &str, v: &str| DbError::Corrupt(format!("document_files.{what} = {v:?}"));
-        let kind =
-            FileKind::from_mime(&self.content_type).ok_or_else(|| corrupt("content_type", &self.content_type))?;
+        let corrupt =
+            |what: &str, v: &str| DbError::Corrupt(format!("document_files.{what} = {v:?}"));
+        let kind = FileKind::from_mime(&self.content_type)
+            .ok_or_else(|| corrupt("content_type", &self.content_type))?;
         let review = match (self.decision, self.reviewed_by, self.reviewed_at) {
             (Some(d), Some(by), Some(at)) => Some(Review {
                 decision: Decision::parse(&d).ok_or_else(|| corrupt("decision", &d))?,
@@ -111,7 +112,10 @@ pub fn slots(conn: &mut PgConnection, order_id: OrderId) -> Result<Vec<Slot>, Db
         .load(conn)?;
     let files: Vec<FileRow> = document_files::table
         .filter(document_files::order_id.eq(order_id.0))
-        .order((document_files::uploaded_at.desc(), document_files::id.desc()))
+        .order((
+            document_files::uploaded_at.desc(),
+            document_files::id.desc(),
+        ))
         .select(FileRow::as_select())
         .load(conn)?;
     let mut files = files
@@ -211,7 +215,10 @@ pub fn lock_latest_file(
     document_files::table
         .filter(document_files::order_id.eq(order_id.0))
         .filter(document_files::code.eq(code))
-        .order((document_files::uploaded_at.desc(), document_files::id.desc()))
+        .order((
+            document_files::uploaded_at.desc(),
+            document_files::id.desc(),
+        ))
         .select(FileRow::as_select())
         .for_update()
         .first(conn)
@@ -221,7 +228,11 @@ pub fn lock_latest_file(
 }
 
 /// Records the review of a file not reviewed yet.
-pub fn record_review(conn: &mut PgConnection, file: FileId, review: &Review) -> Result<(), DbError> {
+pub fn record_review(
+    conn: &mut PgConnection,
+    file: FileId,
+    review: &Review,
+) -> Result<(), DbError> {
     let n = diesel::update(
         document_files::table
             .filter(document_files::id.eq(file.0))

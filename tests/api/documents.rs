@@ -23,13 +23,17 @@ fn pdf(tag: &str) -> Vec<u8> {
 /// A PNG signature and an IHDR chunk: enough for the type to be recognized.
 fn png() -> Vec<u8> {
     let mut b = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    b.extend_from_slice(&[0, 0, 0, 0x0d, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+    b.extend_from_slice(&[
+        0, 0, 0, 0x0d, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+    ]);
     b.extend_from_slice(&[0x90, 0x77, 0x53, 0xde]);
     b
 }
 
 fn jpeg() -> Vec<u8> {
-    let mut b = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0];
+    let mut b = vec![
+        0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0,
+    ];
     b.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0xff, 0xd9]);
     b
 }
@@ -118,9 +122,19 @@ async fn upload(
     .await
 }
 
-async fn review(app: &TestApp, token: &str, oid: &str, code: &str, body: Value) -> reqwest::Response {
-    app.post(&format!("/orders/{oid}/documents/{code}/review"), token, &body)
-        .await
+async fn review(
+    app: &TestApp,
+    token: &str,
+    oid: &str,
+    code: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.post(
+        &format!("/orders/{oid}/documents/{code}/review"),
+        token,
+        &body,
+    )
+    .await
 }
 
 async fn documents(app: &TestApp, token: &str, oid: &str) -> Value {
@@ -183,7 +197,11 @@ async fn walk_the_happy_path(app: &TestApp) -> usize {
         if res.status() != 201 {
             let logs = captured_logs();
             let storage: Vec<&str> = logs.lines().filter(|l| l.contains("storage")).collect();
-            panic!("{code}: {} {}\n{storage:#?}", res.status(), res.text().await.unwrap());
+            panic!(
+                "{code}: {} {}\n{storage:#?}",
+                res.status(),
+                res.text().await.unwrap()
+            );
         }
         let location = res.headers()["location"].to_str().unwrap().to_owned();
         let file: Value = res.json().await.unwrap();
@@ -226,7 +244,16 @@ async fn walk_the_happy_path(app: &TestApp) -> usize {
     }
     // and sends a new file: the rejected one stays in the history
     let again = pdf("second try");
-    let res = upload(app, &customer, &oid, first, "kbis-recent.pdf", "application/pdf", again.clone()).await;
+    let res = upload(
+        app,
+        &customer,
+        &oid,
+        first,
+        "kbis-recent.pdf",
+        "application/pdf",
+        again.clone(),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let old = sent.insert(first.clone(), (location, again)).unwrap();
@@ -255,7 +282,10 @@ async fn walk_the_happy_path(app: &TestApp) -> usize {
         for token in [&customer, &operator] {
             let res = app.get(location, token).await;
             assert_eq!(res.status(), 200, "{location}");
-            let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+            let disposition = res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .to_owned();
             assert!(disposition.starts_with("attachment"), "{disposition}");
             assert_eq!(
                 res.headers()["x-checksum-sha256"].to_str().unwrap(),
@@ -318,7 +348,8 @@ fn moto_server() -> Option<std::path::PathBuf> {
     if let Ok(p) = std::env::var("MOTO_SERVER") {
         return Some(p.into());
     }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/moto-venv/bin/moto_server");
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/moto-venv/bin/moto_server");
     if venv.exists() {
         return Some(venv);
     }
@@ -403,7 +434,11 @@ async fn each_justificatif_is_uploaded_reviewed_and_downloaded_back_from_an_s3_c
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success(), "bucket creation: {}", res.status());
+    assert!(
+        res.status().is_success(),
+        "bucket creation: {}",
+        res.status()
+    );
     let endpoint = moto.endpoint();
     let app = TestApp::spawn_with(move |s| {
         s.storage = certorder::storage::StorageSettings {
@@ -420,11 +455,23 @@ async fn each_justificatif_is_uploaded_reviewed_and_downloaded_back_from_an_s3_c
     let stored = walk_the_happy_path(&app).await;
     let keys = moto.keys(bucket).await;
     assert_eq!(keys.len(), stored, "{keys:?}");
-    assert!(keys.iter().all(|k| k.starts_with("uploads/orders/")), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| k.starts_with("uploads/orders/")),
+        "{keys:?}"
+    );
     // a refused upload leaves nothing in the bucket either
     let customer = app.token(CLIENT).await;
     let (oid, codes) = submitted(&app, &customer).await;
-    let res = upload(&app, &customer, &oid, &codes[0], "kbis.png", "image/png", pdf("x")).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        &codes[0],
+        "kbis.png",
+        "image/png",
+        pdf("x"),
+    )
+    .await;
     assert_problem(res, 422, "validation_failed").await;
     assert_eq!(moto.keys(bucket).await.len(), stored);
     assert!(files_under(&app.uploads_dir()).is_empty());
@@ -441,15 +488,67 @@ async fn files_of_another_type_empty_mislabelled_or_badly_sent_are_refused_namin
     let code = &codes[0];
     let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04".to_vec();
     let cases: Vec<(&str, Vec<Part<'_>>, &str, &str)> = vec![
-        ("a GIF", vec![file_part("kbis.gif", "image/gif", gif)], "/file", "file_type_not_allowed"),
-        ("text", vec![file_part("kbis.txt", "text/plain", b"not a document".to_vec())], "/file", "file_type_not_allowed"),
-        ("an empty file", vec![file_part("kbis.pdf", "application/pdf", Vec::new())], "/file", "file_empty"),
-        ("a PDF named .png", vec![file_part("kbis.png", "application/pdf", pdf("a"))], "/file", "file_type_mismatch"),
-        ("a PDF declared image/png", vec![file_part("kbis.pdf", "image/png", pdf("b"))], "/file", "file_type_mismatch"),
-        ("a PNG named .pdf", vec![file_part("kbis.pdf", "application/octet-stream", png())], "/file", "file_type_mismatch"),
+        (
+            "a GIF",
+            vec![file_part("kbis.gif", "image/gif", gif)],
+            "/file",
+            "file_type_not_allowed",
+        ),
+        (
+            "text",
+            vec![file_part(
+                "kbis.txt",
+                "text/plain",
+                b"not a document".to_vec(),
+            )],
+            "/file",
+            "file_type_not_allowed",
+        ),
+        (
+            "an empty file",
+            vec![file_part("kbis.pdf", "application/pdf", Vec::new())],
+            "/file",
+            "file_empty",
+        ),
+        (
+            "a PDF named .png",
+            vec![file_part("kbis.png", "application/pdf", pdf("a"))],
+            "/file",
+            "file_type_mismatch",
+        ),
+        (
+            "a PDF declared image/png",
+            vec![file_part("kbis.pdf", "image/png", pdf("b"))],
+            "/file",
+            "file_type_mismatch",
+        ),
+        (
+            "a PNG named .pdf",
+            vec![file_part("kbis.pdf", "application/octet-stream", png())],
+            "/file",
+            "file_type_mismatch",
+        ),
         ("no file part", vec![], "/file", "file_missing"),
-        ("two files", vec![file_part("a.pdf", "application/pdf", pdf("c")), file_part("b.pdf", "application/pdf", pdf("d"))], "/file", "file_multiple"),
-        ("another part", vec![Part { name: "comment", file_name: None, content_type: None, bytes: b"hello".to_vec() }], "/comment", "unknown_field"),
+        (
+            "two files",
+            vec![
+                file_part("a.pdf", "application/pdf", pdf("c")),
+                file_part("b.pdf", "application/pdf", pdf("d")),
+            ],
+            "/file",
+            "file_multiple",
+        ),
+        (
+            "another part",
+            vec![Part {
+                name: "comment",
+                file_name: None,
+                content_type: None,
+                bytes: b"hello".to_vec(),
+            }],
+            "/comment",
+            "unknown_field",
+        ),
     ];
     for (what, parts, pointer, rule) in cases {
         let res = upload_form(&app, &customer, &oid, code, &parts).await;
@@ -463,7 +562,11 @@ async fn files_of_another_type_empty_mislabelled_or_badly_sent_are_refused_namin
     }
     // a body that is not a multipart form
     let res = app
-        .post(&format!("/orders/{oid}/documents/{code}"), &customer, &json!({"file": "x"}))
+        .post(
+            &format!("/orders/{oid}/documents/{code}"),
+            &customer,
+            &json!({"file": "x"}),
+        )
         .await;
     assert_problem(res, 415, "unsupported_media_type").await;
     // a broken multipart body
@@ -496,7 +599,16 @@ async fn a_file_over_the_limit_is_refused_with_413_and_one_at_the_limit_is_taken
         b
     };
     for size in [LIMIT as usize + 1, 4 * LIMIT as usize] {
-        let res = upload(&app, &customer, &oid, &codes[0], "kbis.pdf", "application/pdf", padded(size)).await;
+        let res = upload(
+            &app,
+            &customer,
+            &oid,
+            &codes[0],
+            "kbis.pdf",
+            "application/pdf",
+            padded(size),
+        )
+        .await;
         let problem = assert_problem(res, 413, "file_too_large").await;
         assert_eq!(
             field_errors(&problem),
@@ -505,29 +617,80 @@ async fn a_file_over_the_limit_is_refused_with_413_and_one_at_the_limit_is_taken
     }
     assert!(files_under(&app.uploads_dir()).is_empty());
     assert_eq!(app.sql_count("SELECT count(*) AS n FROM document_files"), 0);
-    let res = upload(&app, &customer, &oid, &codes[0], "kbis.pdf", "application/pdf", padded(LIMIT as usize)).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        &codes[0],
+        "kbis.pdf",
+        "application/pdf",
+        padded(LIMIT as usize),
+    )
+    .await;
     assert_eq!(res.status(), 201);
 }
 
 #[actix_web::test]
-async fn uploads_to_another_customers_order_to_an_unknown_justificatif_or_by_an_operator_are_refused() {
+async fn uploads_to_another_customers_order_to_an_unknown_justificatif_or_by_an_operator_are_refused(
+) {
     let app = TestApp::spawn().await;
     let customer = app.token(CLIENT).await;
     let (oid, codes) = submitted(&app, &customer).await;
     let other = app.token(OTHER).await;
-    let res = upload(&app, &other, &oid, &codes[0], "kbis.pdf", "application/pdf", pdf("x")).await;
+    let res = upload(
+        &app,
+        &other,
+        &oid,
+        &codes[0],
+        "kbis.pdf",
+        "application/pdf",
+        pdf("x"),
+    )
+    .await;
     let problem = assert_problem(res, 404, "not_found").await;
     assert_eq!(problem["errors"], json!([]));
-    let res = upload(&app, &customer, &oid, "statuts_inexistants", "s.pdf", "application/pdf", pdf("x")).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        "statuts_inexistants",
+        "s.pdf",
+        "application/pdf",
+        pdf("x"),
+    )
+    .await;
     assert_problem(res, 404, "document_unknown").await;
-    let res = upload(&app, &customer, "not-a-uuid", &codes[0], "s.pdf", "application/pdf", pdf("x")).await;
+    let res = upload(
+        &app,
+        &customer,
+        "not-a-uuid",
+        &codes[0],
+        "s.pdf",
+        "application/pdf",
+        pdf("x"),
+    )
+    .await;
     assert_problem(res, 404, "not_found").await;
     // an operator sees the order, and reviews it, but never sends the customer's documents
     let operator = app.token(OPERATOR).await;
-    let res = upload(&app, &operator, &oid, &codes[0], "kbis.pdf", "application/pdf", pdf("x")).await;
+    let res = upload(
+        &app,
+        &operator,
+        &oid,
+        &codes[0],
+        "kbis.pdf",
+        "application/pdf",
+        pdf("x"),
+    )
+    .await;
     assert_problem(res, 403, "read_only").await;
     // nor can another customer download or list them
-    assert_problem(app.get(&format!("/orders/{oid}/documents"), &other).await, 404, "not_found").await;
+    assert_problem(
+        app.get(&format!("/orders/{oid}/documents"), &other).await,
+        404,
+        "not_found",
+    )
+    .await;
     assert!(files_under(&app.uploads_dir()).is_empty());
 }
 
@@ -536,21 +699,67 @@ async fn a_draft_takes_no_upload_and_an_accepted_or_under_review_justificatif_ta
     let app = TestApp::spawn().await;
     let customer = app.token(CLIENT).await;
     let operator = app.token(OPERATOR).await;
-    let draft = app.create_order(&customer).await["id"].as_str().unwrap().to_owned();
-    let res = upload(&app, &customer, &draft, "extrait_kbis", "kbis.pdf", "application/pdf", pdf("x")).await;
+    let draft = app.create_order(&customer).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = upload(
+        &app,
+        &customer,
+        &draft,
+        "extrait_kbis",
+        "kbis.pdf",
+        "application/pdf",
+        pdf("x"),
+    )
+    .await;
     assert_problem(res, 409, "order_not_submitted").await;
     let (oid, codes) = submitted(&app, &customer).await;
     let code = &codes[0];
-    let res = upload(&app, &customer, &oid, code, "a.pdf", "application/pdf", pdf("a")).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        code,
+        "a.pdf",
+        "application/pdf",
+        pdf("a"),
+    )
+    .await;
     assert_eq!(res.status(), 201);
-    let res = upload(&app, &customer, &oid, code, "b.pdf", "application/pdf", pdf("b")).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        code,
+        "b.pdf",
+        "application/pdf",
+        pdf("b"),
+    )
+    .await;
     assert_problem(res, 409, "document_under_review").await;
     let res = review(&app, &operator, &oid, code, json!({"decision": "accepted"})).await;
     assert_eq!(res.status(), 200);
-    let res = upload(&app, &customer, &oid, code, "c.pdf", "application/pdf", pdf("c")).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        code,
+        "c.pdf",
+        "application/pdf",
+        pdf("c"),
+    )
+    .await;
     assert_problem(res, 409, "document_accepted").await;
     // reviewing it again: nothing awaits review
-    let res = review(&app, &operator, &oid, code, json!({"decision": "rejected", "reason": "illegible"})).await;
+    let res = review(
+        &app,
+        &operator,
+        &oid,
+        code,
+        json!({"decision": "rejected", "reason": "illegible"}),
+    )
+    .await;
     assert_problem(res, 409, "document_not_uploaded").await;
     assert_eq!(files_under(&app.uploads_dir()).len(), 1);
     assert_eq!(app.sql_count("SELECT count(*) AS n FROM document_files"), 1);
@@ -566,9 +775,25 @@ async fn only_an_operator_reviews_a_file_awaiting_review_and_a_rejection_names_i
     // nothing uploaded yet
     let res = review(&app, &operator, &oid, code, json!({"decision": "accepted"})).await;
     assert_problem(res, 409, "document_not_uploaded").await;
-    let res = review(&app, &operator, &oid, "inconnu", json!({"decision": "accepted"})).await;
+    let res = review(
+        &app,
+        &operator,
+        &oid,
+        "inconnu",
+        json!({"decision": "accepted"}),
+    )
+    .await;
     assert_problem(res, 404, "document_unknown").await;
-    let res = upload(&app, &customer, &oid, code, "a.pdf", "application/pdf", pdf("a")).await;
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        code,
+        "a.pdf",
+        "application/pdf",
+        pdf("a"),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let res = review(&app, &customer, &oid, code, json!({"decision": "accepted"})).await;
     assert_problem(res, 403, "operator_only").await;
@@ -577,24 +802,53 @@ async fn only_an_operator_reviews_a_file_awaiting_review_and_a_rejection_names_i
     assert_problem(res, 404, "not_found").await;
     for (body, pointer, rule) in [
         (json!({"decision": "rejected"}), "/reason", "required"),
-        (json!({"decision": "accepted", "reason": "expired"}), "/reason", "review_reason_unexpected"),
-        (json!({"decision": "rejected", "reason": "other", "message": "x".repeat(1001)}), "/message", "too_long"),
+        (
+            json!({"decision": "accepted", "reason": "expired"}),
+            "/reason",
+            "review_reason_unexpected",
+        ),
+        (
+            json!({"decision": "rejected", "reason": "other", "message": "x".repeat(1001)}),
+            "/message",
+            "too_long",
+        ),
     ] {
-        let problem = assert_problem(review(&app, &operator, &oid, code, body).await, 422, "validation_failed").await;
-        assert_eq!(field_errors(&problem), [(pointer.to_owned(), rule.to_owned())], "{problem}");
+        let problem = assert_problem(
+            review(&app, &operator, &oid, code, body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            field_errors(&problem),
+            [(pointer.to_owned(), rule.to_owned())],
+            "{problem}"
+        );
     }
     for body in [
         json!({"decision": "maybe"}),
         json!({"decision": "rejected", "reason": "ugly"}),
         json!({"decision": "accepted", "extra": 1}),
     ] {
-        let problem = assert_problem(review(&app, &operator, &oid, code, body.clone()).await, 422, "validation_failed").await;
+        let problem = assert_problem(
+            review(&app, &operator, &oid, code, body.clone()).await,
+            422,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(field_errors(&problem).len(), 1, "{body}: {problem}");
     }
     // still awaiting review: none of those changed it
     let list = documents(&app, &customer, &oid).await;
     assert_eq!(list["documents"][0]["status"], "uploaded");
-    let res = review(&app, &operator, &oid, code, json!({"decision": "rejected", "reason": "name_mismatch"})).await;
+    let res = review(
+        &app,
+        &operator,
+        &oid,
+        code,
+        json!({"decision": "rejected", "reason": "name_mismatch"}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let slot: Value = res.json().await.unwrap();
     assert_eq!(slot["files"][0]["review"]["reason"], "name_mismatch");
@@ -621,8 +875,24 @@ async fn two_uploads_racing_for_one_justificatif_store_one_file_and_leave_no_orp
     let (oid, codes) = submitted(&app, &customer).await;
     let code = &codes[0];
     let (a, b) = tokio::join!(
-        upload(&app, &customer, &oid, code, "a.pdf", "application/pdf", pdf("a")),
-        upload(&app, &customer, &oid, code, "b.pdf", "application/pdf", pdf("b")),
+        upload(
+            &app,
+            &customer,
+            &oid,
+            code,
+            "a.pdf",
+            "application/pdf",
+            pdf("a")
+        ),
+        upload(
+            &app,
+            &customer,
+            &oid,
+            code,
+            "b.pdf",
+            "application/pdf",
+            pdf("b")
+        ),
     );
     let mut statuses = vec![a.status().as_u16(), b.status().as_u16()];
     statuses.sort();

@@ -115,20 +115,26 @@ impl RejectionReason {
                 "Le nom ou la raison sociale du document ne correspond pas à la commande."
             }
             RejectionReason::WrongDocument => "Ce n'est pas le document demandé.",
-            RejectionReason::Incomplete => "Le document est incomplet (pages ou signature manquantes).",
+            RejectionReason::Incomplete => {
+                "Le document est incomplet (pages ou signature manquantes)."
+            }
             RejectionReason::Other => "Le document ne peut pas être accepté (voir le message).",
         }
     }
 
     pub fn label_en(self) -> &'static str {
         match self {
-            RejectionReason::Illegible => "The document is illegible (blurred, cut off or too dark).",
+            RejectionReason::Illegible => {
+                "The document is illegible (blurred, cut off or too dark)."
+            }
             RejectionReason::Expired => "The document has expired or is too old.",
             RejectionReason::NameMismatch => {
                 "The name or company name on the document does not match the order."
             }
             RejectionReason::WrongDocument => "This is not the document asked for.",
-            RejectionReason::Incomplete => "The document is incomplete (pages or signature missing).",
+            RejectionReason::Incomplete => {
+                "The document is incomplete (pages or signature missing)."
+            }
             RejectionReason::Other => "The document cannot be accepted (see the message).",
         }
     }
@@ -181,7 +187,9 @@ impl ReviewInput {
                     format!("The message exceeds {MAX_MESSAGE_CHARS} characters."),
                 ));
             }
-            if m.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            if m.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            {
                 issues.push(FieldIssue::new(
                     "/message",
                     Code::NotPrintable,

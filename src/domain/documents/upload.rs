@@ -237,7 +237,11 @@ pub fn download_name(code: &str, kind: FileKind) -> String {
         })
         .take(100)
         .collect();
-    let stem = if stem.is_empty() { "document".into() } else { stem };
+    let stem = if stem.is_empty() {
+        "document".into()
+    } else {
+        stem
+    };
     format!("{stem}.{}", kind.extensions()[0])
 }
 
@@ -246,7 +250,9 @@ mod tests {
     use super::*;
 
     const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
-    const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d,
+    ];
     const JPEG: &[u8] = &[0xff, 0xd8, 0xff, 0xe0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
 
     fn declared(ct: Option<&str>, name: Option<&str>) -> Declared {
@@ -278,14 +284,26 @@ mod tests {
     fn empty_files_other_types_and_disagreeing_declarations_are_refused() {
         let d = Declared::default();
         assert_eq!(code(check_file(b"", 0, &d)), Code::FileEmpty);
-        assert_eq!(code(check_file(b"hello, world", 12, &d)), Code::FileTypeNotAllowed);
+        assert_eq!(
+            code(check_file(b"hello, world", 12, &d)),
+            Code::FileTypeNotAllowed
+        );
         // a GIF is an image, not an allowed one
-        assert_eq!(code(check_file(b"GIF89a....", 10, &d)), Code::FileTypeNotAllowed);
+        assert_eq!(
+            code(check_file(b"GIF89a....", 10, &d)),
+            Code::FileTypeNotAllowed
+        );
         // a PDF named .png, or declared image/png
         let named_png = declared(Some("application/pdf"), Some("kbis.png"));
-        assert_eq!(code(check_file(PDF, 10, &named_png)), Code::FileTypeMismatch);
+        assert_eq!(
+            code(check_file(PDF, 10, &named_png)),
+            Code::FileTypeMismatch
+        );
         let typed_png = declared(Some("image/png"), Some("kbis.pdf"));
-        assert_eq!(code(check_file(PDF, 10, &typed_png)), Code::FileTypeMismatch);
+        assert_eq!(
+            code(check_file(PDF, 10, &typed_png)),
+            Code::FileTypeMismatch
+        );
         let exe = declared(None, Some("kbis.pdf.exe"));
         assert_eq!(code(check_file(PDF, 10, &exe)), Code::FileTypeMismatch);
     }
@@ -321,7 +339,10 @@ mod tests {
         assert_eq!(clean_original_name("/tmp/.."), None);
         assert_eq!(clean_original_name("   "), None);
         assert_eq!(
-            clean_original_name(&"é".repeat(300)).unwrap().chars().count(),
+            clean_original_name(&"é".repeat(300))
+                .unwrap()
+                .chars()
+                .count(),
             MAX_NAME_CHARS
         );
         assert_eq!(
