@@ -97,8 +97,11 @@ pub struct Settings {
     /// `UPLOAD_MAX_BYTES`: the largest justificatif accepted (default 10 MiB).
     pub upload_max_bytes: u64,
     /// `UPLOAD_CONCURRENCY`: uploads received at once (each holds its file in memory, up to
-    /// `UPLOAD_MAX_BYTES`); the others wait their turn (default 2).
+    /// `UPLOAD_MAX_BYTES`); the others wait their turn, unread (default 1: the memory bar).
     pub upload_concurrency: usize,
+    /// `UPLOAD_TIMEOUT_SECONDS`: the longest a file may take to arrive once its turn came
+    /// (default 120); a slower one gets 408, so that one slow client cannot hold the turn.
+    pub upload_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -393,7 +396,8 @@ impl Settings {
                 }
                 n => n,
             },
-            upload_concurrency: src.parse::<usize>("UPLOAD_CONCURRENCY", 2)?.max(1),
+            upload_concurrency: src.parse::<usize>("UPLOAD_CONCURRENCY", 1)?.max(1),
+            upload_timeout: Duration::from_secs(src.parse("UPLOAD_TIMEOUT_SECONDS", 120)?.max(1)),
         })
     }
 }

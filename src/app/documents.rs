@@ -68,7 +68,7 @@ pub async fn upload(
     incoming: Incoming,
 ) -> Result<DocumentFile, AppError> {
     let Incoming { received, declared } = incoming;
-    let kind = check_file(&received.head(), received.size(), &declared)
+    let kind = check_file(received.head(), received.size(), &declared)
         .map_err(|issue| AppError::Invalid(vec![issue]))?;
     let size = received.size();
     let (sha256, chunks) = received.finish();

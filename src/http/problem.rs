@@ -114,6 +114,9 @@ pub enum ApiError {
     /// An upload's file over `UPLOAD_MAX_BYTES` (413, with its field).
     #[error("file too large")]
     FileTooLarge { limit: u64 },
+    /// An upload whose file did not arrive in time (408).
+    #[error("upload too slow")]
+    UploadTooSlow { seconds: u64 },
     /// A body that is not `multipart/form-data` where a file is expected.
     #[error("not multipart")]
     NotMultipart,
@@ -183,6 +186,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
             ApiError::FileTooLarge { .. } => Code::FileTooLarge,
             ApiError::NotMultipart => Code::UnsupportedMediaType,
+            ApiError::UploadTooSlow { .. } => Code::UploadTooSlow,
             ApiError::OperatorOnly => Code::OperatorOnly,
             ApiError::UnknownDocument => Code::DocumentUnknown,
             ApiError::Unauthorized(AuthFailure::BadCredentials) => Code::InvalidCredentials,
@@ -247,6 +251,12 @@ impl ApiError {
                 "File too large",
                 format!("Le fichier dépasse {limit} octets ; rien n'a été enregistré."),
                 format!("The file exceeds {limit} bytes; nothing was saved."),
+            ),
+            ApiError::UploadTooSlow { seconds } => (
+                "Envoi trop lent",
+                "Upload too slow",
+                format!("Le fichier n'est pas arrivé en {seconds} s ; rien n'a été enregistré."),
+                format!("The file did not arrive within {seconds} s; nothing was saved."),
             ),
             ApiError::NotMultipart => (
                 "Type de contenu non pris en charge",
@@ -399,6 +409,7 @@ impl ResponseError for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             ApiError::NotMultipart => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UploadTooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::OperatorOnly => StatusCode::FORBIDDEN,
             ApiError::UnknownDocument => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,

@@ -900,3 +900,51 @@ async fn two_uploads_racing_for_one_justificatif_store_one_file_and_leave_no_orp
     assert_eq!(files_under(&app.uploads_dir()).len(), 1);
     assert_eq!(app.sql_count("SELECT count(*) AS n FROM document_files"), 1);
 }
+
+#[actix_web::test]
+async fn a_file_that_does_not_arrive_in_time_gets_408_and_frees_the_turn() {
+    let app = TestApp::spawn_with(|s| s.upload_timeout = std::time::Duration::from_secs(1)).await;
+    let customer = app.token(CLIENT).await;
+    let (oid, codes) = submitted(&app, &customer).await;
+    let body = form(&[file_part("kbis.pdf", "application/pdf", pdf("slow"))]);
+    let (address, path, token) = (
+        app.address.trim_start_matches("http://").to_owned(),
+        format!("/orders/{oid}/documents/{}", codes[0]),
+        customer.clone(),
+    );
+    // half the body, then nothing: the turn must not stay taken
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&address).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        s.write_all(&body[..body.len() / 2]).unwrap();
+        let mut answer = vec![0; 4096];
+        let n = s.read(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("upload_too_slow"), "{answer}");
+    // the next upload gets its turn at once
+    let res = upload(
+        &app,
+        &customer,
+        &oid,
+        &codes[0],
+        "kbis.pdf",
+        "application/pdf",
+        pdf("fast"),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(files_under(&app.uploads_dir()).len(), 1);
+}

@@ -62,15 +62,21 @@ impl FileKind {
     }
 }
 
-/// A file's bytes as received, a chunk at a time: counted against the limit, hashed, kept as
-/// the chunks they came in (no copy).
+/// A file's bytes as received, a chunk at a time: counted against the limit, hashed, and
+/// copied into blocks of [`BLOCK`] bytes. (A chunk the HTTP layer hands over is a slice of a
+/// larger read buffer: kept as it came, each would hold its whole buffer alive — several
+/// times the file's size in memory.)
 #[derive(Debug)]
 pub struct Received {
     limit: u64,
     size: u64,
     chunks: Vec<Bytes>,
+    current: bytes::BytesMut,
     hasher: Sha256,
 }
+
+/// The size of the blocks a received file is kept in.
+pub const BLOCK: usize = 1024 * 1024;
 
 /// The file passed the limit (in bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -85,6 +91,7 @@ impl Received {
             limit,
             size: 0,
             chunks: Vec::new(),
+            current: bytes::BytesMut::new(),
             hasher: Sha256::new(),
         }
     }
@@ -93,44 +100,47 @@ impl Received {
     pub fn push(&mut self, chunk: Bytes) -> Result<(), TooLarge> {
         let size = self.size + chunk.len() as u64;
         if size > self.limit {
-            self.chunks.clear();
+            self.chunks = Vec::new();
+            self.current = bytes::BytesMut::new();
             return Err(TooLarge { limit: self.limit });
         }
         self.size = size;
         self.hasher.update(&chunk);
-        if !chunk.is_empty() {
-            self.chunks.push(chunk);
+        let mut rest = &chunk[..];
+        while !rest.is_empty() {
+            if self.current.capacity() == self.current.len() {
+                self.seal();
+                self.current.reserve(BLOCK);
+            }
+            let room = self.current.capacity() - self.current.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.current.extend_from_slice(now);
+            rest = later;
         }
         Ok(())
+    }
+
+    /// Moves the block being filled to the list.
+    fn seal(&mut self) {
+        if !self.current.is_empty() {
+            self.chunks.push(std::mem::take(&mut self.current).freeze());
+        }
     }
 
     pub fn size(&self) -> u64 {
         self.size
     }
 
-    /// The first bytes (enough for any magic number), copied only if the first chunk is short.
-    pub fn head(&self) -> std::borrow::Cow<'_, [u8]> {
+    /// The first bytes (enough for any magic number: a block is larger than any).
+    pub fn head(&self) -> &[u8] {
         const HEAD: usize = 8192;
-        match self.chunks.first() {
-            Some(first) if first.len() >= HEAD || self.chunks.len() == 1 => {
-                std::borrow::Cow::Borrowed(&first[..first.len().min(HEAD)])
-            }
-            _ => {
-                let mut head = Vec::with_capacity(HEAD);
-                for c in &self.chunks {
-                    let take = (HEAD - head.len()).min(c.len());
-                    head.extend_from_slice(&c[..take]);
-                    if head.len() == HEAD {
-                        break;
-                    }
-                }
-                std::borrow::Cow::Owned(head)
-            }
-        }
+        let first = self.chunks.first().map_or(&self.current[..], |c| &c[..]);
+        &first[..first.len().min(HEAD)]
     }
 
-    /// The SHA-256 of everything pushed (lowercase hex) and the chunks.
-    pub fn finish(self) -> (String, Vec<Bytes>) {
+    /// The SHA-256 of everything pushed (lowercase hex) and the blocks.
+    pub fn finish(mut self) -> (String, Vec<Bytes>) {
+        self.seal();
         (hex::encode(self.hasher.finalize()), self.chunks)
     }
 }
@@ -317,7 +327,20 @@ mod tests {
         assert_eq!(&*r.head(), b"%PDF-1.7");
         let (sha, chunks) = r.finish();
         assert_eq!(sha, hex::encode(Sha256::digest(b"%PDF-1.7")));
-        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks, [Bytes::from_static(b"%PDF-1.7")]);
+        // large files are kept in blocks, whatever the chunks they came in
+        let mut r = Received::new(10 * BLOCK as u64);
+        let data: Vec<u8> = (0..(2 * BLOCK + 100)).map(|i| (i % 251) as u8).collect();
+        for piece in data.chunks(7777) {
+            r.push(Bytes::copy_from_slice(piece)).unwrap();
+        }
+        let (sha, chunks) = r.finish();
+        assert_eq!(sha, hex::encode(Sha256::digest(&data)));
+        assert_eq!(
+            chunks.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [BLOCK, BLOCK, 100]
+        );
+        assert_eq!(chunks.concat(), data);
         let mut r = Received::new(10);
         r.push(Bytes::from_static(b"0123456789")).unwrap();
         assert_eq!(

@@ -491,6 +491,10 @@ codes! {
         fr: "Le type du fichier, reconnu d'après son contenu, ne correspond pas à son type déclaré ou à l'extension de son nom.",
         en: "The file's type, recognized from its content, does not match its declared type or its name's extension.",
     },
+    UploadTooSlow = "upload_too_slow" {
+        fr: "Le fichier n'est pas arrivé dans le délai accordé (UPLOAD_TIMEOUT_SECONDS) : renvoyez-le.",
+        en: "The file did not arrive within the time allowed (UPLOAD_TIMEOUT_SECONDS): send it again.",
+    },
     DocumentUnknown = "document_unknown" {
         fr: "La commande ne demande pas de justificatif avec ce code.",
         en: "The order asks for no supporting document with this code.",

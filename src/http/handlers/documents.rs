@@ -374,6 +374,7 @@ impl Responder for Uploaded {
                 "detail": "La commande ne demande pas de justificatif avec ce code (voir GET /orders/{id}/documents).",
                 "instance": "/orders/0193a0e4-7b1c-7cc3-9d4e-5f1a2b3c4d5e/documents/statuts", "request_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
                 "code": "document_unknown", "errors": []})),
+        (status = 408, description = "The file did not arrive within `UPLOAD_TIMEOUT_SECONDS` (`upload_too_slow`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The order is not submitted (`order_not_submitted`), the justificatif is already accepted (`document_accepted`) or its file awaits review (`document_under_review`)", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "urn:certorder:problem:document_accepted", "title": "Conflit", "status": 409,
                 "detail": "Ce justificatif a déjà été accepté : il ne prend plus de fichier.",
@@ -418,14 +419,24 @@ pub async fn upload_document(
         return Err(ApiError::NotMultipart);
     }
     let limit = state.settings.upload_max_bytes;
-    // at most UPLOAD_CONCURRENCY files in memory at once; the others wait here, unread
+    // at most UPLOAD_CONCURRENCY files in memory at once; the others wait here, unread, and
+    // the one whose turn it is has UPLOAD_TIMEOUT_SECONDS to arrive
     let _turn = state
         .uploads
         .acquire()
         .await
         .map_err(|_| ApiError::Unavailable { retry_after: 1 })?;
     let mut multipart = Multipart::new(req.headers(), payload.into_inner());
-    let incoming = read_form(&mut multipart, limit).await;
+    let deadline = state.settings.upload_timeout;
+    let incoming =
+        match actix_web::rt::time::timeout(deadline, read_form(&mut multipart, limit)).await {
+            Ok(read) => read,
+            Err(_) => {
+                return Err(ApiError::UploadTooSlow {
+                    seconds: deadline.as_secs(),
+                })
+            }
+        };
     if incoming.is_err() {
         // read what the client still sends (bounded), so that it gets the answer rather
         // than a reset connection
