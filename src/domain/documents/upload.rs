@@ -324,7 +324,7 @@ mod tests {
         r.push(Bytes::from_static(b"%PDF-")).unwrap();
         r.push(Bytes::from_static(b"1.7")).unwrap();
         assert_eq!(r.size(), 8);
-        assert_eq!(&*r.head(), b"%PDF-1.7");
+        assert_eq!(r.head(), b"%PDF-1.7");
         let (sha, chunks) = r.finish();
         assert_eq!(sha, hex::encode(Sha256::digest(b"%PDF-1.7")));
         assert_eq!(chunks, [Bytes::from_static(b"%PDF-1.7")]);
