@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::domain::pki::issuance::IssuerMode;
+use crate::storage::{Location, StorageSettings, DEFAULT_STORAGE_URL};
 
 /// `CERTORDER_ENV`: what kind of deployment this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,16 @@ pub struct Settings {
     pub outbox_retry_base: Duration,
     /// How certificates are issued (`ISSUER`, `SANDBOX_CA_*`, `TRUST_ANCHORS`).
     pub issuer: IssuerSettings,
+    /// Where uploaded justificatifs go (`STORAGE_URL`, `AWS_*`).
+    pub storage: StorageSettings,
+    /// `UPLOAD_MAX_BYTES`: the largest justificatif accepted (default 10 MiB).
+    pub upload_max_bytes: u64,
+    /// `UPLOAD_CONCURRENCY`: uploads received at once (each holds its file in memory, up to
+    /// `UPLOAD_MAX_BYTES`); the others wait their turn, unread (default 1: the memory bar).
+    pub upload_concurrency: usize,
+    /// `UPLOAD_TIMEOUT_SECONDS`: the longest a file may take to arrive once its turn came
+    /// (default 120); a slower one gets 408, so that one slow client cannot hold the turn.
+    pub upload_timeout: Duration,
 }
 
 /// How certificates are issued (see `crate::issuer`).
@@ -219,6 +230,8 @@ impl std::fmt::Debug for Settings {
                 "smtp",
                 &format_args!("{}:{}", self.smtp.host, self.smtp.port),
             )
+            .field("storage", &self.storage)
+            .field("upload_max_bytes", &self.upload_max_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -468,8 +481,45 @@ impl Settings {
             outbox_poll: Duration::from_millis(src.parse("OUTBOX_POLL_MS", 1000)?),
             outbox_retry_base: Duration::from_millis(src.parse("OUTBOX_RETRY_BASE_MS", 5000)?),
             issuer: IssuerSettings::from_source(&src, environment)?,
+            storage: storage_settings(&src)?,
+            upload_max_bytes: match src.parse("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)? {
+                0 => {
+                    return Err(ConfigError::Invalid {
+                        name: "UPLOAD_MAX_BYTES",
+                        reason: "must be at least 1".into(),
+                    })
+                }
+                n => n,
+            },
+            upload_concurrency: src.parse::<usize>("UPLOAD_CONCURRENCY", 1)?.max(1),
+            upload_timeout: Duration::from_secs(src.parse("UPLOAD_TIMEOUT_SECONDS", 120)?.max(1)),
         })
     }
+}
+
+/// `STORAGE_URL` (checked now; the store itself is built on first use) and the `AWS_*`
+/// variables an S3-compatible store takes.
+fn storage_settings(src: &Source<'_>) -> Result<StorageSettings, ConfigError> {
+    let url = src
+        .var("STORAGE_URL")
+        .unwrap_or_else(|| DEFAULT_STORAGE_URL.into());
+    Location::parse(&url).map_err(|reason| ConfigError::Invalid {
+        name: "STORAGE_URL",
+        reason,
+    })?;
+    Ok(StorageSettings {
+        url,
+        access_key_id: src.var("AWS_ACCESS_KEY_ID"),
+        secret_access_key: src.var("AWS_SECRET_ACCESS_KEY"),
+        session_token: src.var("AWS_SESSION_TOKEN"),
+        region: src
+            .var("AWS_REGION")
+            .or_else(|| src.var("AWS_DEFAULT_REGION")),
+        endpoint: src
+            .var("AWS_ENDPOINT_URL_S3")
+            .or_else(|| src.var("AWS_ENDPOINT_URL")),
+        allow_http: src.flag("AWS_ALLOW_HTTP", false)?,
+    })
 }
 
 /// A key is long enough, and the development key only in development.
@@ -714,6 +764,33 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.environment, Environment::Production);
+    }
+
+    #[test]
+    fn uploads_default_to_a_local_directory_and_10_mib_and_s3_secrets_stay_out_of_debug() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.storage.url, DEFAULT_STORAGE_URL);
+        assert_eq!(s.upload_max_bytes, 10 * 1024 * 1024);
+        let s3 = settings(&[
+            ("STORAGE_URL", "s3://justificatifs/prod"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "very-secret-access-key"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+            ("AWS_ALLOW_HTTP", "true"),
+        ])
+        .unwrap();
+        assert!(s3.storage.allow_http);
+        assert_eq!(
+            s3.storage.endpoint.as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        let debug = format!("{s3:?}");
+        assert!(debug.contains("s3://justificatifs/prod"), "{debug}");
+        assert!(!debug.contains("very-secret"), "{debug}");
+        let e = settings(&[("STORAGE_URL", "ftp://x/y")]).unwrap_err();
+        assert!(e.starts_with("STORAGE_URL"), "{e}");
+        let e = settings(&[("UPLOAD_MAX_BYTES", "0")]).unwrap_err();
+        assert!(e.starts_with("UPLOAD_MAX_BYTES"), "{e}");
     }
 
     #[test]

@@ -15,5 +15,6 @@ pub mod issuer;
 pub mod persistence;
 pub mod render;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod workers;

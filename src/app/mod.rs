@@ -7,6 +7,7 @@
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
 pub(crate) mod auth;
+pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod lifecycle;
 pub(crate) mod orders;
@@ -17,9 +18,11 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::justificatifs::JustificatifRules;
+use crate::domain::documents::slot::SlotError;
 use crate::domain::order::{OrderStatus, TransitionError};
 use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::{Db, DbError};
+use crate::storage::{Storage, StorageError};
 
 /// The time, injected so that tests can run a plan's deadlines in seconds.
 pub trait Clock: Send + Sync {
@@ -44,7 +47,8 @@ impl Clock for FixedClock {
     }
 }
 
-/// What the use cases share: the database, the catalogue, the justificatifs rules, the clock.
+/// What the use cases share: the database, the catalogue, the justificatifs rules, the clock
+/// and the store of uploaded files.
 #[derive(Clone)]
 pub struct App {
     /// The one door to the database: use cases and workers go through it; `http` never does.
@@ -54,6 +58,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// How certificates are made (sandbox CA or operator upload).
     pub issuer: Arc<dyn lifecycle::CertificateIssuer>,
+    /// The uploaded justificatifs' bytes (built on first use).
+    pub storage: Storage,
 }
 
 impl App {
@@ -69,12 +75,19 @@ impl App {
             justificatifs: Arc::new(justificatifs),
             clock: Arc::new(SystemClock),
             issuer,
+            storage: Storage::directory(crate::storage::DEFAULT_STORAGE_URL),
         }
     }
 
     /// The same, at another time (`certorder run-jobs --now`, tests of deadlines).
     pub fn at(mut self, now: DateTime<Utc>) -> Self {
         self.clock = Arc::new(FixedClock(now));
+        self
+    }
+
+    /// The same, storing uploads in `storage`.
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
         self
     }
 
@@ -135,6 +148,15 @@ pub enum AppError {
     /// The issuer could not make the certificate (retried by the scheduler).
     #[error("issuance failed: {0}")]
     Issuance(String),
+    /// A justificatif's slot refused an upload or a review (or does not exist).
+    #[error(transparent)]
+    Slot(#[from] SlotError),
+    /// The order's justificatifs take uploads and reviews only while it is submitted.
+    #[error("the order is {0:?}: its documents are not open")]
+    DocumentsClosed(OrderStatus),
+    /// The object store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
     #[error(transparent)]
     Db(DbError),
 }

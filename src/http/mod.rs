@@ -44,6 +44,8 @@ pub struct AppState {
     pub passwords: password_pool::PasswordPool,
     /// The rate limits of the expensive routes (also used by the housekeeping task).
     pub limits: Arc<rate_limit::RateLimits>,
+    /// Uploads being received (each holds its file in memory): `UPLOAD_CONCURRENCY` permits.
+    pub uploads: tokio::sync::Semaphore,
 }
 
 /// The language of the answer, from `Accept-Language` (French unless English is preferred).
@@ -84,6 +86,7 @@ send `Authorization: Bearer <token>`.",
         (name = "auth", description = "Sign in (seed steps 1–3)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
         (name = "lifecycle", description = "After \"Commander\": requirements, operators' review, issuance, acceptance, revocation, cancellation, timeline"),
+        (name = "documents", description = "Justificatifs after \"Commander\": upload (customer), review (operator), download"),
         (name = "catalog", description = "Authorities, durations, prices, payment methods, CGU"),
         (name = "checks", description = "Stateless checks: the same CSR and domain rules, no order needed"),
         (name = "health", description = "Probes"),
@@ -179,6 +182,9 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::checks::check_domains)
         .route(handlers::formulaire::get_formulaire_pdf)
         .route(handlers::documents::get_documents)
+        .route(handlers::documents::upload_document)
+        .route(handlers::documents::download_document_file)
+        .route(handlers::documents::review_document)
         .route(handlers::lifecycle::get_life)
         .route(handlers::lifecycle::record_payment)
         .route(handlers::lifecycle::approve)

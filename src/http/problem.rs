@@ -15,9 +15,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppError;
+use crate::domain::documents::slot::{SlotError, SlotStatus};
 use crate::domain::order::life::LifeError;
 use crate::domain::order::OrderStatus;
 use crate::domain::shared::issue::{Code, FieldIssue, Lang};
+use crate::storage::StorageError;
 
 /// A problem report (RFC 9457), in French or English after `Accept-Language`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -110,6 +112,18 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// An upload's file over `UPLOAD_MAX_BYTES` (413, with its field).
+    #[error("file too large")]
+    FileTooLarge { limit: u64 },
+    /// An upload whose file did not arrive in time (408).
+    #[error("upload too slow")]
+    UploadTooSlow { seconds: u64 },
+    /// A body that is not `multipart/form-data` where a file is expected.
+    #[error("not multipart")]
+    NotMultipart,
+    /// A justificatif the order does not ask for.
+    #[error("unknown document")]
+    UnknownDocument,
     #[error("unauthorized: {0:?}")]
     Unauthorized(AuthFailure),
     #[error("forbidden")]
@@ -133,6 +147,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64, code: Code },
     #[error("service unavailable")]
     Unavailable { retry_after: u64 },
+    /// The object store of the uploaded files did not answer.
+    #[error("storage unavailable")]
+    StorageUnavailable { retry_after: u64 },
     #[error("internal error")]
     Internal,
 }
@@ -169,6 +186,10 @@ impl ApiError {
             ApiError::InvalidQuery(_) => Code::InvalidQuery,
             ApiError::UnsupportedMediaType => Code::UnsupportedMediaType,
             ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::FileTooLarge { .. } => Code::FileTooLarge,
+            ApiError::NotMultipart => Code::UnsupportedMediaType,
+            ApiError::UploadTooSlow { .. } => Code::UploadTooSlow,
+            ApiError::UnknownDocument => Code::DocumentUnknown,
             ApiError::Unauthorized(AuthFailure::BadCredentials) => Code::InvalidCredentials,
             ApiError::Unauthorized(AuthFailure::Missing) => Code::TokenMissing,
             ApiError::Unauthorized(AuthFailure::Malformed) => Code::TokenMalformed,
@@ -184,6 +205,7 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => Code::IdempotencyKeyReused,
             ApiError::TooManyRequests { code, .. } => *code,
             ApiError::Unavailable { .. } => Code::ServiceUnavailable,
+            ApiError::StorageUnavailable { .. } => Code::StorageUnavailable,
             ApiError::Internal => Code::InternalError,
         }
     }
@@ -226,6 +248,30 @@ impl ApiError {
                 "Payload too large",
                 format!("Le corps de la requête dépasse {limit} octets."),
                 format!("The request body exceeds {limit} bytes."),
+            ),
+            ApiError::FileTooLarge { limit } => (
+                "Fichier trop volumineux",
+                "File too large",
+                format!("Le fichier dépasse {limit} octets ; rien n'a été enregistré."),
+                format!("The file exceeds {limit} bytes; nothing was saved."),
+            ),
+            ApiError::UploadTooSlow { seconds } => (
+                "Envoi trop lent",
+                "Upload too slow",
+                format!("Le fichier n'est pas arrivé en {seconds} s ; rien n'a été enregistré."),
+                format!("The file did not arrive within {seconds} s; nothing was saved."),
+            ),
+            ApiError::NotMultipart => (
+                "Type de contenu non pris en charge",
+                "Unsupported media type",
+                "Le fichier doit être envoyé en multipart/form-data, dans une partie « file ».".into(),
+                "The file must be sent as multipart/form-data, in a \"file\" part.".into(),
+            ),
+            ApiError::UnknownDocument => (
+                "Justificatif inconnu",
+                "Unknown document",
+                "La commande ne demande pas de justificatif avec ce code (voir GET /orders/{id}/documents).".into(),
+                "The order asks for no supporting document with this code (see GET /orders/{id}/documents).".into(),
             ),
             ApiError::Unauthorized(AuthFailure::BadCredentials) => (
                 "Identifiants incorrects",
@@ -312,6 +358,12 @@ impl ApiError {
                 format!("Le service est momentanément indisponible : réessayez dans {retry_after} s."),
                 format!("The service is temporarily unavailable: retry in {retry_after} s."),
             ),
+            ApiError::StorageUnavailable { retry_after } => (
+                "Stockage momentanément indisponible",
+                "Storage temporarily unavailable",
+                format!("Le stockage des fichiers ne répond pas : réessayez dans {retry_after} s ; rien n'a été enregistré."),
+                format!("File storage does not answer: retry in {retry_after} s; nothing was saved."),
+            ),
             ApiError::Internal => (
                 "Erreur interne",
                 "Internal error",
@@ -321,10 +373,16 @@ impl ApiError {
         }
     }
 
-    fn issues(&self) -> &[FieldIssue] {
+    fn issues(&self) -> std::borrow::Cow<'_, [FieldIssue]> {
         match self {
-            ApiError::Validation(i) | ApiError::Incomplete(i) => i,
-            _ => &[],
+            ApiError::Validation(i) | ApiError::Incomplete(i) => std::borrow::Cow::Borrowed(i),
+            ApiError::FileTooLarge { limit } => std::borrow::Cow::Owned(vec![FieldIssue::new(
+                crate::domain::documents::upload::POINTER,
+                Code::FileTooLarge,
+                format!("Le fichier dépasse la taille maximale de {limit} octets."),
+                format!("The file exceeds the largest size of {limit} bytes."),
+            )]),
+            _ => std::borrow::Cow::Borrowed(&[]),
         }
     }
 
@@ -343,7 +401,7 @@ impl ApiError {
             instance: instance.to_owned(),
             request_id: request_id.to_owned(),
             code: self.code(),
-            errors: ProblemField::localized(self.issues(), lang),
+            errors: ProblemField::localized(&self.issues(), lang),
         }
     }
 }
@@ -356,7 +414,12 @@ impl ResponseError for ApiError {
             }
             ApiError::MalformedBody(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::NotMultipart => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UploadTooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UnknownDocument => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::OperatorOnly => StatusCode::FORBIDDEN,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -365,7 +428,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable { .. } | ApiError::StorageUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -391,7 +456,8 @@ impl ResponseError for ApiError {
                 res.insert_header((header::ETAG, format!("\"{v}\"")));
             }
             ApiError::TooManyRequests { retry_after, .. }
-            | ApiError::Unavailable { retry_after } => {
+            | ApiError::Unavailable { retry_after }
+            | ApiError::StorageUnavailable { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}
@@ -399,6 +465,28 @@ impl ResponseError for ApiError {
         let mut response = res.finish();
         response.extensions_mut().insert(self.clone());
         response
+    }
+}
+
+/// The answer to an upload or a review the justificatif's slot refuses.
+fn slot_refused(e: SlotError) -> ApiError {
+    match e {
+        SlotError::Unknown => ApiError::UnknownDocument,
+        SlotError::NotOpen(SlotStatus::Accepted) => ApiError::conflict(
+            Code::DocumentAccepted,
+            Code::DocumentAccepted.fr(),
+            Code::DocumentAccepted.en(),
+        ),
+        SlotError::NotOpen(_) => ApiError::conflict(
+            Code::DocumentUnderReview,
+            Code::DocumentUnderReview.fr(),
+            Code::DocumentUnderReview.en(),
+        ),
+        SlotError::NotUnderReview(_) => ApiError::conflict(
+            Code::DocumentNotUploaded,
+            Code::DocumentNotUploaded.fr(),
+            Code::DocumentNotUploaded.en(),
+        ),
     }
 }
 
@@ -531,6 +619,30 @@ impl From<AppError> for ApiError {
                 "The order's names changed during generation: run it again.",
             ),
             AppError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            AppError::Slot(e) => slot_refused(e),
+            AppError::DocumentsClosed(status) => {
+                let (fr, en) = match status {
+                    OrderStatus::Draft => ("encore un brouillon", "still a draft"),
+                    OrderStatus::Cancelled => ("annulée", "cancelled"),
+                    _ => (
+                        "au-delà de l'examen des justificatifs",
+                        "past the review of its documents",
+                    ),
+                };
+                ApiError::conflict(
+                    Code::OrderNotSubmitted,
+                    format!("La commande est {fr} : ses justificatifs ne s'envoient et ne s'examinent qu'une fois la commande passée, avant sa validation."),
+                    format!("The order is {en}: its documents are uploaded and reviewed only once it is submitted, before it is validated."),
+                )
+            }
+            AppError::Storage(StorageError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "file storage unavailable");
+                ApiError::StorageUnavailable { retry_after: 5 }
+            }
+            AppError::Storage(e) => {
+                tracing::error!(error = %e, "file storage error");
+                ApiError::Internal
+            }
             // Logged once where it happened, by the panic hook (`http::panic`).
             e if e.is_panic() => ApiError::Internal,
             e if e.is_unavailable() => {

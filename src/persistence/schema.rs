@@ -35,6 +35,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    document_files (id) {
+        id -> Uuid,
+        order_id -> Uuid,
+        code -> Text,
+        storage_key -> Text,
+        sha256 -> Text,
+        size_bytes -> Int8,
+        content_type -> Text,
+        original_name -> Nullable<Text>,
+        uploaded_by -> Uuid,
+        uploaded_at -> Timestamptz,
+        decision -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        message -> Nullable<Text>,
+        reviewed_by -> Nullable<Uuid>,
+        reviewed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     event_deliveries (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -161,6 +181,7 @@ diesel::joinable!(scheduled_jobs -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     certificates,
+    document_files,
     event_deliveries,
     events,
     idempotency_keys,

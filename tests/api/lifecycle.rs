@@ -341,21 +341,69 @@ async fn the_customer_is_mailed_in_french_when_the_order_is_rejected_and_when_it
     assert_eq!(ids.len(), 4, "one Message-ID per e-mail");
 }
 
-/// Until the upload routes exist in this test's reach: every slot reviewed as accepted.
-fn accept_every_document(app: &TestApp, oid: &str) {
-    use diesel::RunQueryDsl;
-    let mut conn = app.connection();
-    diesel::sql_query(format!(
-        "UPDATE order_documents SET status = 'accepted' WHERE order_id = '{oid}'"
-    ))
-    .execute(&mut conn)
-    .unwrap();
+/// Every justificatif uploaded by the customer (a PDF each) and accepted by the operator;
+/// with `reject_first`, the first one is refused once, then uploaded again (its history kept).
+async fn documents_accepted(app: &TestApp, token: &str, op: &str, oid: &str, reject_first: bool) {
+    use crate::documents::{pdf, review, upload};
+    let l = life(app, token, oid).await;
+    let codes: Vec<String> = l["requirements"]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!codes.is_empty());
+    for (i, code) in codes.iter().enumerate() {
+        let res = upload(
+            app,
+            token,
+            oid,
+            code,
+            "piece.pdf",
+            "application/pdf",
+            pdf(code),
+        )
+        .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        if i == 0 && reject_first {
+            let res = review(
+                app,
+                op,
+                oid,
+                code,
+                json!({"decision": "rejected", "reason": "illegible", "message": "Scan flou"}),
+            )
+            .await;
+            assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+            let l = life(app, token, oid).await;
+            assert_eq!(l["next_action"]["action"], "upload_documents");
+            let asked = l["next_action"]["documents"].as_array().unwrap();
+            assert_eq!(
+                asked[0],
+                code.as_str(),
+                "the rejected one first, in the list's order"
+            );
+            let res = upload(
+                app,
+                token,
+                oid,
+                code,
+                "piece-2.pdf",
+                "application/pdf",
+                pdf("again"),
+            )
+            .await;
+            assert_eq!(res.status(), 201);
+        }
+        let res = review(app, op, oid, code, json!({"decision": "accepted"})).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
 }
 
 /// A submitted order, every requirement met and approved: issued by the sandbox.
 async fn issued(app: &TestApp, token: &str, op: &str, authority: &str) -> (String, Value) {
     let oid = submitted(app, token, authority).await;
-    accept_every_document(app, &oid);
+    documents_accepted(app, token, op, &oid, authority == "certigna-ssl-rgs").await;
     ok(app
         .post(
             &format!("/orders/{oid}/payment"),
@@ -526,8 +574,14 @@ async fn the_sandbox_issues_on_approval_openssl_verifies_every_download_and_the_
     assert_eq!(l["status"], "active");
     assert_eq!(l["acceptance"]["decision"], "accepted");
     assert!(l.get("next_action").is_none());
+    let types = timeline_types(&app, &token, &oid).await;
+    let order_events: Vec<&str> = types
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.starts_with("order."))
+        .collect();
     assert_eq!(
-        timeline_types(&app, &token, &oid).await,
+        order_events,
         [
             "order.created",
             "order.submitted",
@@ -537,6 +591,10 @@ async fn the_sandbox_issues_on_approval_openssl_verifies_every_download_and_the_
             "order.accepted"
         ]
     );
+    // every justificatif uploaded and accepted, the first one rejected and uploaded again
+    let docs = l_docs(&types);
+    assert_eq!(docs.0, docs.2 + 1, "uploads = accepted + the rejected one");
+    assert_eq!(docs.1, 1);
 
     // a second order is refused by the customer: revoked at once by the sandbox
     let (second, _) = issued(&app, &token, &op, "certigna-ssl-rgs").await;
@@ -583,6 +641,16 @@ async fn the_sandbox_issues_on_approval_openssl_verifies_every_download_and_the_
     assert_eq!(l["status"], "revoked");
     assert_eq!(l["revocation"]["crl_reason_code"], 1);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// How many `document.uploaded`, `document.rejected`, `document.accepted` events.
+fn l_docs(types: &[String]) -> (usize, usize, usize) {
+    let n = |t: &str| types.iter().filter(|x| x.as_str() == t).count();
+    (
+        n("document.uploaded"),
+        n("document.rejected"),
+        n("document.accepted"),
+    )
 }
 
 fn tempfile_dir(tag: &str) -> std::path::PathBuf {
@@ -684,16 +752,23 @@ async fn the_review_queue_lists_what_waits_for_an_operator_and_only_operators_se
     let op = app.token(OPERATOR).await;
     let waiting_for_customer = submitted(&app, &token, "certigna-ssl").await;
     let to_review = submitted(&app, &token, "certigna-ssl").await;
-    {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(format!(
-            "UPDATE order_documents SET status = 'uploaded' WHERE order_id = '{to_review}' AND position = 1"
-        ))
-        .execute(&mut app.connection())
-        .unwrap();
-    }
+    let first = life(&app, &token, &to_review).await["requirements"]["documents"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = crate::documents::upload(
+        &app,
+        &token,
+        &to_review,
+        &first,
+        "kbis.pdf",
+        "application/pdf",
+        crate::documents::pdf("kbis"),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
     let to_approve = submitted(&app, &token, "certigna-ssl").await;
-    accept_every_document(&app, &to_approve);
+    documents_accepted(&app, &token, &op, &to_approve, false).await;
     ok(app
         .post(
             &format!("/orders/{to_approve}/payment"),

@@ -8,6 +8,7 @@ mod support;
 mod auth;
 mod contract;
 mod csr;
+mod documents;
 mod errors;
 mod feed;
 mod formulaire;

@@ -294,7 +294,17 @@ pub fn test_settings(db_name: &str) -> Settings {
     s.scheduler_interval = std::time::Duration::ZERO;
     s.issuer.mode = certorder::issuer::IssuerMode::Sandbox;
     s.issuer.sandbox_ca_dir = sandbox_ca_dir();
+    // Uploads in a directory of the test's own, removed with its database.
+    s.storage = certorder::storage::StorageSettings {
+        url: uploads_dir(db_name).to_string_lossy().into_owned(),
+        ..Default::default()
+    };
     s
+}
+
+/// Where a test server stores uploaded files (unless the test points it elsewhere).
+fn uploads_dir(db_name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("certorder-uploads-{db_name}"))
 }
 
 impl TestApp {
@@ -364,6 +374,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The directory of this test's uploaded files (the default local storage).
+    pub fn uploads_dir(&self) -> std::path::PathBuf {
+        uploads_dir(&self.db_name)
     }
 
     pub async fn token(&self, (username, password): (&str, &str)) -> String {
@@ -449,6 +464,7 @@ impl Drop for TestApp {
             return;
         }
         let name = self.db_name.clone();
+        let _ = std::fs::remove_dir_all(uploads_dir(&name));
         // The server's pool still holds connections: FORCE closes them.
         let _ = std::thread::spawn(move || {
             if let Ok(mut admin) = PgConnection::establish(server_url().as_str()) {

@@ -337,7 +337,23 @@ async fn a_draft_previews_the_justificatifs_that_commander_then_freezes() {
         .await
         .unwrap();
     assert_eq!(submitted["status"], "submitted", "{submitted}");
-    assert_eq!(preview["documents"], submitted["documents"]);
+    // the list the order shows; `GET /orders/{id}/documents` adds each one's status and files
+    let listed = |v: &Value| -> Vec<Value> {
+        v["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                let o = d.as_object_mut().unwrap();
+                o.remove("status");
+                o.remove("files");
+                d
+            })
+            .collect()
+    };
+    assert_eq!(listed(&preview), listed(&submitted));
+    assert!(preview["documents"][0]["status"].is_null());
     let frozen: Value = app
         .get(&format!("/orders/{oid}/documents"), &token)
         .await
@@ -345,5 +361,6 @@ async fn a_draft_previews_the_justificatifs_that_commander_then_freezes() {
         .await
         .unwrap();
     assert_eq!(frozen["frozen"], true);
-    assert_eq!(frozen["documents"], submitted["documents"]);
+    assert_eq!(listed(&frozen), listed(&submitted));
+    assert_eq!(frozen["documents"][0]["status"], "required");
 }

@@ -241,16 +241,8 @@ pub struct Cancellation {
 // ---------------------------------------------------------------------------------------------
 // Requirements and the next action
 
-/// A justificatif slot's status (SPEC §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum DocumentStatus {
-    Required,
-    Uploaded,
-    Accepted,
-    Rejected,
-}
+/// A justificatif slot's status (SPEC §8): the documents' own.
+pub use crate::domain::documents::slot::SlotStatus as DocumentStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -156,6 +156,11 @@ pub enum OrderEventType {
     /// The customer is reminded to accept the certificate before the deadline.
     #[strum(serialize = "order.acceptance_reminder")]
     AcceptanceReminder,
+    /// A justificatif's file was uploaded (the slot is under review).
+    #[strum(serialize = "document.uploaded")]
+    DocumentUploaded,
+    #[strum(serialize = "document.accepted")]
+    DocumentAccepted,
     #[strum(serialize = "document.rejected")]
     DocumentRejected,
 }

@@ -544,6 +544,59 @@ codes! {
         fr: "Le numéro de téléphone doit être au format international (+33…) ou national français (0X XX XX XX XX).",
         en: "The phone number must be in international (+33…) or French national (0X XX XX XX XX) format.",
     },
+    // Justificatifs after "Commander": uploads and their review
+    FileMissing = "file_missing" {
+        fr: "Le formulaire multipart doit contenir une partie « file » avec le fichier.",
+        en: "The multipart form must carry a \"file\" part with the file.",
+    },
+    FileMultiple = "file_multiple" {
+        fr: "Un seul fichier par envoi : le formulaire contient plusieurs parties « file ».",
+        en: "One file per upload: the form carries several \"file\" parts.",
+    },
+    FileEmpty = "file_empty" {
+        fr: "Le fichier est vide.",
+        en: "The file is empty.",
+    },
+    FileTooLarge = "file_too_large" {
+        fr: "Le fichier dépasse la taille maximale autorisée (UPLOAD_MAX_BYTES, 10 Mio par défaut).",
+        en: "The file exceeds the largest size allowed (UPLOAD_MAX_BYTES, 10 MiB by default).",
+    },
+    FileTypeNotAllowed = "file_type_not_allowed" {
+        fr: "Seuls les fichiers PDF, JPEG et PNG sont acceptés (type reconnu d'après le contenu).",
+        en: "Only PDF, JPEG and PNG files are accepted (type recognized from the content).",
+    },
+    FileTypeMismatch = "file_type_mismatch" {
+        fr: "Le type du fichier, reconnu d'après son contenu, ne correspond pas à son type déclaré ou à l'extension de son nom.",
+        en: "The file's type, recognized from its content, does not match its declared type or its name's extension.",
+    },
+    UploadTooSlow = "upload_too_slow" {
+        fr: "Le fichier n'est pas arrivé dans le délai accordé (UPLOAD_TIMEOUT_SECONDS) : renvoyez-le.",
+        en: "The file did not arrive within the time allowed (UPLOAD_TIMEOUT_SECONDS): send it again.",
+    },
+    DocumentUnknown = "document_unknown" {
+        fr: "La commande ne demande pas de justificatif avec ce code.",
+        en: "The order asks for no supporting document with this code.",
+    },
+    DocumentAccepted = "document_accepted" {
+        fr: "Ce justificatif a déjà été accepté : il ne prend plus de fichier.",
+        en: "This supporting document was already accepted: it takes no more files.",
+    },
+    DocumentUnderReview = "document_under_review" {
+        fr: "Un fichier de ce justificatif attend l'examen d'un opérateur : un nouvel envoi n'est possible qu'après un refus.",
+        en: "A file of this supporting document awaits an operator's review: a new upload is possible only after a rejection.",
+    },
+    DocumentNotUploaded = "document_not_uploaded" {
+        fr: "Aucun fichier de ce justificatif n'attend d'examen.",
+        en: "No file of this supporting document awaits review.",
+    },
+    ReviewReasonUnexpected = "review_reason_unexpected" {
+        fr: "Un motif (reason) ne va qu'avec un refus.",
+        en: "A reason goes with a rejection only.",
+    },
+    StorageUnavailable = "storage_unavailable" {
+        fr: "Le stockage des fichiers est momentanément indisponible : réessayez plus tard.",
+        en: "File storage is temporarily unavailable: retry later.",
+    },
     // Payment
     PaymentMethodUnknown = "payment_method_unknown" {
         fr: "Ce moyen de paiement n'existe pas.",
