@@ -56,6 +56,20 @@ pub struct PurchaseOrderReferences {
 }
 
 impl PurchaseOrderReferences {
+    /// References checked when they were given (by [`validate_payment`]) and kept since:
+    /// persistence reads them back with this, without checking them again.
+    pub fn from_validated(
+        purchase_order_number: String,
+        engagement_number: String,
+        service_code: String,
+    ) -> Self {
+        PurchaseOrderReferences {
+            purchase_order_number,
+            engagement_number,
+            service_code,
+        }
+    }
+
     pub fn purchase_order_number(&self) -> &str {
         &self.purchase_order_number
     }
