@@ -244,7 +244,7 @@ impl CsrOrigin {
 }
 
 /// Step 15: the CGU accepted — which version, by whom, when and from where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermsAcceptance {
     pub version: String,
     pub accepted_by: Uuid,
@@ -342,7 +342,7 @@ impl Step {
 
 /// A verified CSR: what decoding it found (subject, key, fingerprint, PEM) and the domain
 /// names it carries, normalized (CN first, then the SAN dNSNames, duplicates merged).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CsrRecord {
     pub origin: CsrOrigin,
     pub details: CsrDetails,

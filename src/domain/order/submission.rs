@@ -18,7 +18,7 @@ use crate::domain::order::{OrderData, Step};
 use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// Everything `commander` froze, stored with the order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
     pub catalog_version: String,
     pub authority: Authority,
