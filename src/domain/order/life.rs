@@ -13,7 +13,8 @@ use crate::domain::account::AccountId;
 use crate::domain::catalog::AfterCommander;
 use crate::domain::shared::business_days::add_business_days;
 
-/// What happened to a submitted order, as the aggregate keeps it (one JSON document).
+/// What happened to a submitted order, as the aggregate keeps it (stored as one JSON
+/// document: `persistence::stored::life`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Life {
     pub payment: Option<PaymentReceipt>,

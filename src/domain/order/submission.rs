@@ -3,7 +3,6 @@
 //! PDF form. Pure: the caller passes the account, the catalogue and the time.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::account::Account;
 use crate::domain::catalog::pricing::Price;
