@@ -456,3 +456,25 @@ impl Query for SaveOrder<'_> {
 }
 
 impl RunQueryDsl<PgConnection> for SaveOrder<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::{from_snapshot, snapshot};
+    use crate::persistence::stored::fixtures::{fixture, versioned};
+
+    /// The snapshot of an order that an idempotency key keeps (the order's row, its JSONB
+    /// documents inside) reads back and is written again the same, each document now versioned.
+    #[test]
+    fn the_order_snapshot_of_a_stored_idempotent_answer_reads_and_writes_back_the_same() {
+        let response = fixture("idempotency_response");
+        assert_eq!(response["v"], 1);
+        let order = from_snapshot(response["order"].clone()).unwrap();
+        assert!(order.submission.is_some());
+        let mut want = response["order"].clone();
+        for column in ["csr", "holder", "payment", "terms", "submitted", "life"] {
+            want[column] = versioned(want[column].take());
+        }
+        let written = snapshot(&order).unwrap();
+        assert_eq!(written, want);
+    }
+}

@@ -21,7 +21,7 @@ pub(crate) mod submission;
 pub(crate) mod terms;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
