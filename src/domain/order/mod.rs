@@ -770,12 +770,20 @@ mod tests {
         assert!(o.missing().contains(&Step::Csr));
         assert!(!o.missing().contains(&Step::Fqdn));
         // a pasted CSR does not answer case 2
-        let details: CsrDetails = serde_json::from_value(serde_json::json!({
-            "subject": "CN=www.certigna.fr", "common_name": "www.certigna.fr", "dns_names": [],
-            "key": {"algorithm": "ecdsa", "bits": 256, "curve": "P-256"},
-            "signature_algorithm": "ecdsa-with-SHA256", "public_key_sha256": "00", "pem": ""
-        }))
-        .unwrap();
+        let details = CsrDetails {
+            subject: "CN=www.certigna.fr".into(),
+            common_name: Some("www.certigna.fr".into()),
+            dns_names: vec![],
+            key: crate::domain::pki::csr::KeyDetails {
+                algorithm: "ecdsa".into(),
+                bits: 256,
+                curve: Some("P-256".into()),
+                exponent: None,
+            },
+            signature_algorithm: "ecdsa-with-SHA256".into(),
+            public_key_sha256: "00".into(),
+            pem: String::new(),
+        };
         o.data.csr = Some(CsrRecord {
             origin: CsrOrigin::Pasted,
             details,

@@ -91,3 +91,41 @@ impl TryFrom<StoredCsr> for CsrRecord {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::pki::csr::decode_csr;
+
+    fn decoded(name: &str) -> CsrRecord {
+        let pem = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/csr/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        CsrRecord {
+            origin: CsrOrigin::Pasted,
+            details: decode_csr(&pem, "/csr_pem").details.unwrap(),
+            names: vec!["www.certigna.fr".into()],
+        }
+    }
+
+    #[test]
+    fn an_rsa_key_is_stored_with_its_exponent_and_an_ec_key_with_its_curve_only() {
+        let rsa = serde_json::to_value(StoredCsr::from(&decoded("rsa2048_ok.pem"))).unwrap();
+        assert_eq!(rsa["key"], serde_json::Value::Null,);
+        assert_eq!(rsa["details"]["key"]["exponent"], 65537);
+        assert!(rsa["details"]["key"].get("curve").is_none());
+        let ec = serde_json::to_value(StoredCsr::from(&decoded("ec_p256_ok.pem"))).unwrap();
+        assert_eq!(ec["details"]["key"]["curve"], "P-256");
+        assert!(ec["details"]["key"].get("exponent").is_none());
+        for record in [rsa, ec] {
+            let back =
+                CsrRecord::try_from(serde_json::from_value::<StoredCsr>(record.clone()).unwrap());
+            assert_eq!(
+                serde_json::to_value(StoredCsr::from(&back.unwrap())).unwrap(),
+                record
+            );
+        }
+    }
+}
