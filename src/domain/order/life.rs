@@ -90,8 +90,7 @@ pub struct Rejection {
 }
 
 /// Where the certificate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssuanceSource {
     /// The local test CA (not trusted).
     Sandbox,
@@ -120,8 +119,7 @@ pub struct CertificateRef {
 }
 
 /// How the customer answered (or did not answer) the issued certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AcceptanceDecision {
     Accepted,
     /// The product needs no explicit acceptance (catalogue): accepted at issuance.

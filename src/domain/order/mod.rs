@@ -220,8 +220,7 @@ impl GenerationMethod {
 }
 
 /// Where the order's CSR came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsrOrigin {
     Pasted,
     Generated,
