@@ -170,3 +170,40 @@ fn to_stored_and_back<S: Serialize + DeserializeOwned>(value: &Value) -> Value {
     serde_json::to_value(serde_json::from_value::<S>(value.clone()).expect("the fixture reads"))
         .unwrap()
 }
+
+/// Compiles only if `$t` implements neither `Serialize` nor `Deserialize`: these domain
+/// values reach the database through the stored types alone, so renaming one of their fields
+/// can only break the build of the conversions, never change the stored JSON silently.
+/// (Holder and Payment keep the serde of the API's request/response shape; the stored
+/// types spell their own names all the same.)
+macro_rules! assert_no_serde {
+    ($($t:ty),+ $(,)?) => {
+        $(const _: fn() = || {
+            trait NotSerialize<A> {
+                fn check() {}
+            }
+            impl<T: ?Sized> NotSerialize<()> for T {}
+            impl<T: ?Sized + serde::Serialize> NotSerialize<u8> for T {}
+            trait NotDeserialize<A> {
+                fn check() {}
+            }
+            impl<T: ?Sized> NotDeserialize<()> for T {}
+            impl<T: ?Sized + serde::de::DeserializeOwned> NotDeserialize<u8> for T {}
+            // ambiguous, hence a compile error, as soon as the second impl applies
+            <$t as NotSerialize<_>>::check();
+            <$t as NotDeserialize<_>>::check();
+        };)+
+    };
+}
+
+assert_no_serde!(
+    Life,
+    crate::domain::order::life::CertificateRef,
+    crate::domain::order::life::Acceptance,
+    crate::domain::order::life::IssuanceSource,
+    CsrRecord,
+    crate::domain::order::CsrOrigin,
+    crate::domain::pki::csr::CsrDetails,
+    TermsAcceptance,
+    Submission,
+);
