@@ -82,8 +82,9 @@ impl PurchaseOrderReferences {
     }
 }
 
-/// A validated payment choice. Serializes to the same shape as the input, so the stored
-/// JSON can be shown back to the client unchanged.
+/// A validated payment choice. Serializes to the same shape as the input, so the API can
+/// show it back to the client unchanged. (Storage has its own shape,
+/// `persistence::stored::payment`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Payment {
