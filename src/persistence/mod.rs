@@ -15,6 +15,7 @@ pub(crate) mod life;
 pub(crate) mod login;
 pub(crate) mod orders;
 pub mod schema;
+pub(crate) mod stored;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

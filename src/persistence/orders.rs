@@ -8,15 +8,24 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use uuid::Uuid;
 
 use super::schema::orders;
+use super::stored::csr::StoredCsr;
+use super::stored::domains::StoredDomains;
+use super::stored::holder::StoredHolder;
+use super::stored::life::StoredLife;
+use super::stored::payment::StoredPayment;
+use super::stored::submission::StoredSubmission;
+use super::stored::terms::StoredTerms;
+use super::stored::{read, write};
 use super::DbError;
 use crate::domain::account::{AccountId, Caller, Visibility};
-use crate::domain::order::submission::Submission;
 use crate::domain::order::{
-    CsrRecord, GenerationMethod, Order, OrderData, OrderId, OrderStatus, PartnerChoice,
+    GenerationMethod, Order, OrderData, OrderId, OrderStatus, PartnerChoice,
 };
 
 /// A row of `orders`. Also the snapshot an idempotency key keeps (serde), so that a retry
-/// replays the order as the first call left it.
+/// replays the order as the first call left it: its field names are a stored shape too
+/// (`tests/fixtures/stored/idempotency_response.json`), and its JSONB columns hold the
+/// documents of [`super::stored`].
 #[derive(Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = orders, check_for_backend(Pg))]
 pub(crate) struct OrderRow {
@@ -51,19 +60,6 @@ fn empty_life() -> serde_json::Value {
     serde_json::json!({})
 }
 
-/// Reads a JSONB column back into its domain type.
-fn from_json<T: serde::de::DeserializeOwned>(
-    column: &'static str,
-) -> impl Fn(serde_json::Value) -> Result<T, DbError> {
-    move |v| {
-        serde_json::from_value(v).map_err(|e| DbError::Corrupt(format!("orders.{column}: {e}")))
-    }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, DbError> {
-    serde_json::to_value(value).map_err(|e| DbError::Corrupt(e.to_string()))
-}
-
 fn corrupt(what: &str, value: &str) -> DbError {
     DbError::Corrupt(format!("orders.{what} = {value:?}"))
 }
@@ -82,15 +78,29 @@ impl OrderRow {
             .generation_method
             .map(|m| GenerationMethod::parse(&m).ok_or_else(|| corrupt("generation_method", &m)))
             .transpose()?;
-        let csr: Option<CsrRecord> = self.csr.map(from_json("csr")).transpose()?;
-        let additional_domains = serde_json::from_value(self.additional_domains)
-            .map_err(|e| DbError::Corrupt(format!("orders.additional_domains: {e}")))?;
-        let terms = self.terms.map(from_json("terms")).transpose()?;
-        let holder = self.holder.map(from_json("holder")).transpose()?;
-        let payment = self.payment.map(from_json("payment")).transpose()?;
-        let submission: Option<Submission> =
-            self.submitted.map(from_json("submitted")).transpose()?;
-        let life = from_json("life")(self.life)?;
+        let csr = self
+            .csr
+            .map(|v| read::<StoredCsr, _>("csr", v))
+            .transpose()?;
+        let additional_domains =
+            read::<StoredDomains, _>("additional_domains", self.additional_domains)?;
+        let terms = self
+            .terms
+            .map(|v| read::<StoredTerms, _>("terms", v))
+            .transpose()?;
+        let holder = self
+            .holder
+            .map(|v| read::<StoredHolder, _>("holder", v))
+            .transpose()?;
+        let payment = self
+            .payment
+            .map(|v| read::<StoredPayment, _>("payment", v))
+            .transpose()?;
+        let submission = self
+            .submitted
+            .map(|v| read::<StoredSubmission, _>("submitted", v))
+            .transpose()?;
+        let life = read::<StoredLife, _>("life", self.life)?;
         Ok(Order::restore(OrderData {
             id: OrderId(self.id),
             number: self.number,
@@ -132,18 +142,34 @@ impl OrderRow {
             partner_fixed: order.partner_fixed,
             duration_months: order.duration_months,
             generation_method: order.generation_method.map(|m| m.as_str().to_owned()),
-            csr: order.csr.as_ref().map(to_json).transpose()?,
+            csr: order.csr.as_ref().map(write::<StoredCsr, _>).transpose()?,
             fqdn: order.fqdn.clone(),
-            additional_domains: to_json(&order.additional_domains)?,
-            holder: order.holder.as_ref().map(to_json).transpose()?,
-            payment: order.payment.as_ref().map(to_json).transpose()?,
-            terms: order.terms.as_ref().map(to_json).transpose()?,
-            submitted: order.submission.as_ref().map(to_json).transpose()?,
+            additional_domains: write::<StoredDomains, _>(&order.additional_domains)?,
+            holder: order
+                .holder
+                .as_ref()
+                .map(write::<StoredHolder, _>)
+                .transpose()?,
+            payment: order
+                .payment
+                .as_ref()
+                .map(write::<StoredPayment, _>)
+                .transpose()?,
+            terms: order
+                .terms
+                .as_ref()
+                .map(write::<StoredTerms, _>)
+                .transpose()?,
+            submitted: order
+                .submission
+                .as_ref()
+                .map(write::<StoredSubmission, _>)
+                .transpose()?,
             created_at: order.created_at,
             updated_at: order.updated_at,
             submitted_at: order.submitted_at,
             cancelled_at: order.cancelled_at,
-            life: to_json(&order.life)?,
+            life: write::<StoredLife, _>(&order.life)?,
         })
     }
 }
@@ -158,12 +184,14 @@ fn partner_columns(order: &OrderData) -> (Option<&'static str>, Option<&str>) {
 
 /// The JSON an idempotency key keeps of the order it answered with.
 pub(crate) fn snapshot(order: &OrderData) -> Result<serde_json::Value, DbError> {
-    to_json(&OrderRow::from_domain(order)?)
+    serde_json::to_value(OrderRow::from_domain(order)?).map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 /// The order back from [`snapshot`].
 pub(crate) fn from_snapshot(value: serde_json::Value) -> Result<Order, DbError> {
-    from_json::<OrderRow>("snapshot")(value)?.into_domain()
+    serde_json::from_value::<OrderRow>(value)
+        .map_err(|e| DbError::Corrupt(format!("orders snapshot: {e}")))?
+        .into_domain()
 }
 
 /// Every step column, written whole on each update (`None` clears the column).
@@ -350,6 +378,8 @@ pub fn save(
     expected_version: i32,
 ) -> Result<Order, DbError> {
     let (partner_choice, partner_code) = partner_columns(order);
+    // the same documents as `OrderRow::from_domain`
+    let row = OrderRow::from_domain(order)?;
     let changes = OrderChangeset {
         status: order.status.as_str(),
         authority: order.authority.as_deref(),
@@ -358,17 +388,17 @@ pub fn save(
         partner_fixed: order.partner_fixed,
         duration_months: order.duration_months,
         generation_method: order.generation_method.map(GenerationMethod::as_str),
-        csr: order.csr.as_ref().map(to_json).transpose()?,
+        csr: row.csr,
         fqdn: order.fqdn.as_deref(),
-        additional_domains: to_json(&order.additional_domains)?,
-        holder: order.holder.as_ref().map(to_json).transpose()?,
-        payment: order.payment.as_ref().map(to_json).transpose()?,
-        terms: order.terms.as_ref().map(to_json).transpose()?,
-        submitted: order.submission.as_ref().map(to_json).transpose()?,
+        additional_domains: row.additional_domains,
+        holder: row.holder,
+        payment: row.payment,
+        terms: row.terms,
+        submitted: row.submitted,
         updated_at: order.updated_at,
         submitted_at: order.submitted_at,
         cancelled_at: order.cancelled_at,
-        life: to_json(&order.life)?,
+        life: row.life,
     };
     SaveOrder {
         changes: changes.as_changeset(),
@@ -426,3 +456,25 @@ impl Query for SaveOrder<'_> {
 }
 
 impl RunQueryDsl<PgConnection> for SaveOrder<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::{from_snapshot, snapshot};
+    use crate::persistence::stored::fixtures::{fixture, versioned};
+
+    /// The snapshot of an order that an idempotency key keeps (the order's row, its JSONB
+    /// documents inside) reads back and is written again the same, each document now versioned.
+    #[test]
+    fn the_order_snapshot_of_a_stored_idempotent_answer_reads_and_writes_back_the_same() {
+        let response = fixture("idempotency_response");
+        assert_eq!(response["v"], 1);
+        let order = from_snapshot(response["order"].clone()).unwrap();
+        assert!(order.submission.is_some());
+        let mut want = response["order"].clone();
+        for column in ["csr", "holder", "payment", "terms", "submitted", "life"] {
+            want[column] = versioned(want[column].take());
+        }
+        let written = snapshot(&order).unwrap();
+        assert_eq!(written, want);
+    }
+}

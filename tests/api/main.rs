@@ -21,6 +21,7 @@ mod preconditions;
 mod reliability;
 mod schema;
 mod security;
+mod stored;
 mod throttle;
 mod verdicts;
 mod wizard;

@@ -67,17 +67,3 @@ pub struct FormulaireData {
     pub certificate_manager: Option<PersonBlock>,
     pub documents: Vec<Justificatif>,
 }
-
-/// Where `commander` keeps the form's data: `orders.submitted` holds it under `"formulaire"`.
-pub const SUBMITTED_KEY: &str = "formulaire";
-
-impl FormulaireData {
-    /// The form's data from an order's frozen `submitted` object.
-    pub fn from_submitted(submitted: &serde_json::Value) -> Result<Self, serde_json::Error> {
-        Self::deserialize(
-            submitted
-                .get(SUBMITTED_KEY)
-                .unwrap_or(&serde_json::Value::Null),
-        )
-    }
-}

@@ -392,8 +392,9 @@ pub struct PersonInput {
 // ---------------------------------------------------------------------------------------------
 // Validated holder
 
-/// A validated holder step. Serializes to the input shape (normalized values), so the stored
-/// JSON can be shown back to the client or validated again.
+/// A validated holder step. Serializes to the input shape (normalized values), so the API
+/// can show it back to the client and it validates again. (Storage has its own shape,
+/// `persistence::stored::holder`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     #[serde(flatten)]

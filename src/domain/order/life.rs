@@ -13,28 +13,21 @@ use crate::domain::account::AccountId;
 use crate::domain::catalog::AfterCommander;
 use crate::domain::shared::business_days::add_business_days;
 
-/// What happened to a submitted order, as the aggregate keeps it (one JSON document).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What happened to a submitted order, as the aggregate keeps it (stored as one JSON
+/// document: `persistence::stored::life`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Life {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentReceipt>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<Approval>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection: Option<Rejection>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acceptance: Option<Acceptance>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<Cancellation>,
 }
 
 /// The payment, recorded as received by an operator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentReceipt {
     /// The transfer's, cheque's or purchase order's reference.
     pub reference: String,
@@ -42,7 +35,7 @@ pub struct PaymentReceipt {
     pub recorded_by: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub at: DateTime<Utc>,
     pub by: Uuid,
@@ -88,18 +81,16 @@ impl RejectionReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub at: DateTime<Utc>,
     pub by: Uuid,
     pub reason: RejectionReason,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// Where the certificate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssuanceSource {
     /// The local test CA (not trusted).
     Sandbox,
@@ -117,7 +108,7 @@ impl IssuanceSource {
 }
 
 /// The order's current certificate (the chain itself is stored beside the order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRef {
     pub id: Uuid,
     pub serial_hex: String,
@@ -128,8 +119,7 @@ pub struct CertificateRef {
 }
 
 /// How the customer answered (or did not answer) the issued certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AcceptanceDecision {
     Accepted,
     /// The product needs no explicit acceptance (catalogue): accepted at issuance.
@@ -139,20 +129,15 @@ pub enum AcceptanceDecision {
     Expired,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acceptance {
     /// Whether the customer must accept explicitly (catalogue data).
     pub required: bool,
     /// The end of the last business day on which the customer may accept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<AcceptanceDecision>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal_message: Option<String>,
 }
 
@@ -196,18 +181,15 @@ impl RevocationReason {
 /// The Baseline Requirements' target (4.9.1.1): revoked within 24 hours of the request.
 pub const REVOCATION_TARGET_HOURS: i64 = 24;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
     pub reason: RevocationReason,
     pub requested_at: DateTime<Utc>,
     /// Who asked (none: the scheduler, for a deadline).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<Uuid>,
     /// `requested_at` + 24 h.
     pub target: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_by: Option<Uuid>,
 }
 
@@ -223,14 +205,14 @@ pub enum RefundRule {
     NotPaid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refund {
     pub due: bool,
     pub rule: RefundRule,
     pub window_days: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cancellation {
     pub at: DateTime<Utc>,
     pub by: Uuid,

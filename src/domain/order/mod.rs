@@ -225,8 +225,7 @@ impl GenerationMethod {
 }
 
 /// Where the order's CSR came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsrOrigin {
     Pasted,
     Generated,
@@ -249,7 +248,7 @@ impl CsrOrigin {
 }
 
 /// Step 15: the CGU accepted — which version, by whom, when and from where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermsAcceptance {
     pub version: String,
     pub accepted_by: Uuid,
@@ -347,7 +346,7 @@ impl Step {
 
 /// A verified CSR: what decoding it found (subject, key, fingerprint, PEM) and the domain
 /// names it carries, normalized (CN first, then the SAN dNSNames, duplicates merged).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CsrRecord {
     pub origin: CsrOrigin,
     pub details: CsrDetails,
@@ -775,12 +774,20 @@ mod tests {
         assert!(o.missing().contains(&Step::Csr));
         assert!(!o.missing().contains(&Step::Fqdn));
         // a pasted CSR does not answer case 2
-        let details: CsrDetails = serde_json::from_value(serde_json::json!({
-            "subject": "CN=www.certigna.fr", "common_name": "www.certigna.fr", "dns_names": [],
-            "key": {"algorithm": "ecdsa", "bits": 256, "curve": "P-256"},
-            "signature_algorithm": "ecdsa-with-SHA256", "public_key_sha256": "00", "pem": ""
-        }))
-        .unwrap();
+        let details = CsrDetails {
+            subject: "CN=www.certigna.fr".into(),
+            common_name: Some("www.certigna.fr".into()),
+            dns_names: vec![],
+            key: crate::domain::pki::csr::KeyDetails {
+                algorithm: "ecdsa".into(),
+                bits: 256,
+                curve: Some("P-256".into()),
+                exponent: None,
+            },
+            signature_algorithm: "ecdsa-with-SHA256".into(),
+            public_key_sha256: "00".into(),
+            pem: String::new(),
+        };
         o.data.csr = Some(CsrRecord {
             origin: CsrOrigin::Pasted,
             details,

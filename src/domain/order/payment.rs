@@ -56,6 +56,20 @@ pub struct PurchaseOrderReferences {
 }
 
 impl PurchaseOrderReferences {
+    /// References checked when they were given (by [`validate_payment`]) and kept since:
+    /// persistence reads them back with this, without checking them again.
+    pub fn from_validated(
+        purchase_order_number: String,
+        engagement_number: String,
+        service_code: String,
+    ) -> Self {
+        PurchaseOrderReferences {
+            purchase_order_number,
+            engagement_number,
+            service_code,
+        }
+    }
+
     pub fn purchase_order_number(&self) -> &str {
         &self.purchase_order_number
     }
@@ -68,8 +82,9 @@ impl PurchaseOrderReferences {
     }
 }
 
-/// A validated payment choice. Serializes to the same shape as the input, so the stored
-/// JSON can be shown back to the client unchanged.
+/// A validated payment choice. Serializes to the same shape as the input, so the API can
+/// show it back to the client unchanged. (Storage has its own shape,
+/// `persistence::stored::payment`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Payment {

@@ -3,7 +3,6 @@
 //! PDF form. Pure: the caller passes the account, the catalogue and the time.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::account::Account;
 use crate::domain::catalog::pricing::Price;
@@ -18,7 +17,7 @@ use crate::domain::order::{OrderData, Step};
 use crate::domain::shared::issue::{Code, FieldIssue};
 
 /// Everything `commander` froze, stored with the order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
     pub catalog_version: String,
     pub authority: Authority,
