@@ -794,3 +794,167 @@ async fn the_review_queue_lists_what_waits_for_an_operator_and_only_operators_se
     assert_eq!(items[1]["next_action"]["action"], "approve_order");
     assert_eq!(app.get("/review-queue?limit=0", &op).await.status(), 400);
 }
+
+/// A chain for `csr_pem` and `names`, issued by the tests' sandbox CA (standing for the real
+/// CA of manual mode), PEM, leaf first.
+fn chain_from_sandbox(csr_pem: &str, names: &[String]) -> String {
+    use base64::Engine as _;
+    use certorder::issuer::{open_sandbox_ca, IssueRequest};
+    let now = chrono::Utc::now();
+    let ca = open_sandbox_ca(&crate::support::sandbox_ca_dir(), None, true, now).unwrap();
+    let issued = ca
+        .issue_leaf(&IssueRequest {
+            csr_pem,
+            names,
+            order_number: "CMD-TEST",
+            not_before: now,
+            not_after: now + chrono::Duration::days(90),
+        })
+        .unwrap();
+    issued
+        .chain_der
+        .iter()
+        .map(|der| {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn in_manual_mode_the_operator_attaches_the_chain_and_one_that_does_not_match_the_csr_is_refused(
+) {
+    // the root the "real CA" chains lead to, made before the server trusts it
+    let _ = chain_from_sandbox(&fixture("ec_p256_ok.pem"), &["www.certigna.fr".to_owned()]);
+    let app = TestApp::spawn_with(|s| {
+        s.issuer.mode = certorder::issuer::IssuerMode::Manual;
+        s.issuer.trust_anchors = vec![crate::support::sandbox_ca_dir().join("ca/root.pem")];
+    })
+    .await;
+    let token = app.token(CLIENT).await;
+    let op = app.token(OPERATOR).await;
+    let (oid, l) = issued(&app, &token, &op, "certigna-ssl").await;
+    assert_eq!(
+        l["status"], "validated",
+        "manual mode waits for the operator: {l}"
+    );
+    assert_eq!(l["next_action"]["action"], "attach_certificate");
+    assert_eq!(l["next_action"]["actor"], "operator");
+    let order: Value = app
+        .get(&format!("/orders/{oid}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<String> = serde_json::from_value(order["domains"].clone()).unwrap();
+
+    // another key (the RSA CSR) for the same names, then the right key for other names
+    let wrong_key = chain_from_sandbox(&fixture("rsa2048_ok.pem"), &names);
+    let p = assert_problem(
+        app.post(
+            &format!("/orders/{oid}/certificate"),
+            &op,
+            &json!({"chain_pem": wrong_key}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let codes: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"certificate_key_mismatch"), "{p}");
+    assert!(p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["pointer"] == "/chain_pem"));
+    let wrong_names = chain_from_sandbox(
+        &fixture("ec_p256_ok.pem"),
+        &["autre.certigna.fr".to_owned()],
+    );
+    let p = assert_problem(
+        app.post(
+            &format!("/orders/{oid}/certificate"),
+            &op,
+            &json!({"chain_pem": wrong_names}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "certificate_names_mismatch"),
+        "{p}"
+    );
+    assert_eq!(
+        life(&app, &token, &oid).await["status"],
+        "validated",
+        "nothing kept of a refused chain"
+    );
+    // a customer may not attach one
+    let right = chain_from_sandbox(&fixture("ec_p256_ok.pem"), &names);
+    assert_problem(
+        app.post(
+            &format!("/orders/{oid}/certificate"),
+            &token,
+            &json!({"chain_pem": right}),
+        )
+        .await,
+        403,
+        "operator_only",
+    )
+    .await;
+    let l = ok(app
+        .post(
+            &format!("/orders/{oid}/certificate"),
+            &op,
+            &json!({"chain_pem": right}),
+        )
+        .await)
+    .await;
+    assert_eq!(
+        l["status"], "active",
+        "SSL: accepted implicitly at issuance"
+    );
+    assert_eq!(l["certificate"]["source"], "manual");
+    // in manual mode a revocation waits for the operator to record it
+    let l = ok(app
+        .post(
+            &format!("/orders/{oid}/revocation"),
+            &token,
+            &json!({"reason": "superseded"}),
+        )
+        .await)
+    .await;
+    assert_eq!(l["status"], "active");
+    assert_eq!(l["next_action"]["action"], "record_revocation");
+    let q = ok(app.get("/review-queue", &op).await).await;
+    assert!(q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["order_id"] == oid.as_str()));
+    let l = ok(app
+        .post(&format!("/orders/{oid}/revoked"), &op, &json!({}))
+        .await)
+    .await;
+    assert_eq!(l["status"], "revoked");
+}
