@@ -155,7 +155,7 @@ pub struct ApprovalView {
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum RejectionReasonView {
+pub enum OrderRejectionReasonView {
     DocumentsInvalid,
     IdentityUnverified,
     PaymentNotReceived,
@@ -163,19 +163,19 @@ pub enum RejectionReasonView {
     Other,
 }
 
-impl From<RejectionReasonView> for RejectionReason {
-    fn from(r: RejectionReasonView) -> Self {
+impl From<OrderRejectionReasonView> for RejectionReason {
+    fn from(r: OrderRejectionReasonView) -> Self {
         match r {
-            RejectionReasonView::DocumentsInvalid => Self::DocumentsInvalid,
-            RejectionReasonView::IdentityUnverified => Self::IdentityUnverified,
-            RejectionReasonView::PaymentNotReceived => Self::PaymentNotReceived,
-            RejectionReasonView::DomainControlFailed => Self::DomainControlFailed,
-            RejectionReasonView::Other => Self::Other,
+            OrderRejectionReasonView::DocumentsInvalid => Self::DocumentsInvalid,
+            OrderRejectionReasonView::IdentityUnverified => Self::IdentityUnverified,
+            OrderRejectionReasonView::PaymentNotReceived => Self::PaymentNotReceived,
+            OrderRejectionReasonView::DomainControlFailed => Self::DomainControlFailed,
+            OrderRejectionReasonView::Other => Self::Other,
         }
     }
 }
 
-impl From<RejectionReason> for RejectionReasonView {
+impl From<RejectionReason> for OrderRejectionReasonView {
     fn from(r: RejectionReason) -> Self {
         match r {
             RejectionReason::DocumentsInvalid => Self::DocumentsInvalid,
@@ -191,7 +191,7 @@ impl From<RejectionReason> for RejectionReasonView {
 pub struct RejectionView {
     pub at: DateTime<Utc>,
     pub by: Uuid,
-    pub reason: RejectionReasonView,
+    pub reason: OrderRejectionReasonView,
     /// The reason, in French and English.
     pub reason_fr: &'static str,
     pub reason_en: &'static str,
@@ -506,7 +506,7 @@ pub struct PaymentReceivedRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
-    pub reason: RejectionReasonView,
+    pub reason: OrderRejectionReasonView,
     /// A message to the customer (at most 1000 characters).
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -534,7 +534,8 @@ pub struct RevocationRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachCertificateRequest {
-    /// The chain the CA issued, PEM, leaf first.
-    #[schema(min_length = 1, max_length = 60000)]
+    /// The chain the CA issued, PEM, leaf first (at most 10,000 characters: a leaf and its
+    /// intermediates).
+    #[schema(min_length = 1, max_length = 10000)]
     pub chain_pem: String,
 }

@@ -208,8 +208,17 @@ pub async fn attach_certificate(
     body: ValidJson<AttachCertificateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = order_id(&path)?;
-    let outcome =
-        app::lifecycle::attach_certificate(&state.app, caller.0, id, body.0.chain_pem).await?;
+    let chain_pem = body.0.chain_pem;
+    if chain_pem.trim().is_empty() {
+        return Err(ApiError::Validation(vec![FieldIssue::new(
+            "/chain_pem",
+            Code::Required,
+            "Collez la chaîne PEM émise par l'autorité.",
+            "Paste the PEM chain the authority issued.",
+        )]));
+    }
+    text_limit(&Some(chain_pem.clone()), "/chain_pem", 10_000)?;
+    let outcome = app::lifecycle::attach_certificate(&state.app, caller.0, id, chain_pem).await?;
     tracing::info!(order = %id.0, "certificate attached");
     Ok(life(&outcome))
 }
@@ -469,6 +478,7 @@ pub enum CertificateFormatParam {
 #[into_params(parameter_in = Query)]
 pub struct CertificateQuery {
     /// The format; without it, the `Accept` header chooses (default `json`).
+    #[param(inline)]
     pub format: Option<CertificateFormatParam>,
 }
 
