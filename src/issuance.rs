@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::lifecycle::{CertificateFormat, CertificateIssuer, NewCertificate};
+use crate::app::lifecycle::{CertificateIssuer, NewCertificate};
 use crate::config::Settings;
 use crate::domain::order::life::IssuanceMode;
 use crate::domain::order::OrderData;
 use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::issuer::{
-    build_issuer, verify_chain, ChainExpectation, IssueRequest, IssuedCertificate, Issuer,
-    IssuerMode, CHAIN_POINTER,
+    build_issuer, verify_chain, CertificateFormat, ChainExpectation, IssueRequest,
+    IssuedCertificate, Issuer, IssuerMode, CHAIN_POINTER,
 };
 
 /// The configured issuer, as the use cases see it.
@@ -34,30 +34,16 @@ pub fn from_settings(settings: &Settings) -> Result<Arc<dyn CertificateIssuer>, 
 
 fn new_certificate(issued: IssuedCertificate) -> Result<NewCertificate, String> {
     let s = &issued.summary;
-    let chain_pem = issued
-        .chain_der
-        .iter()
-        .map(|der| pem_block(der))
-        .collect::<String>();
+    let chain_pem = CertificateFormat::PemChain
+        .encode(&issued.chain_der)
+        .map_err(|e| e.to_string())?;
     Ok(NewCertificate {
-        chain_pem,
+        chain_pem: String::from_utf8(chain_pem).map_err(|e| e.to_string())?,
         serial_hex: s.serial_hex.clone(),
         not_before: s.not_before,
         not_after: s.not_after,
         summary: serde_json::to_value(s).map_err(|e| e.to_string())?,
     })
-}
-
-fn pem_block(der: &[u8]) -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
 }
 
 impl CertificateIssuer for OrderIssuer {
@@ -123,37 +109,4 @@ impl CertificateIssuer for OrderIssuer {
             )]
         })
     }
-}
-
-/// The certificate as a file: its media type and bytes, from the stored PEM chain.
-pub fn encode(
-    chain_pem: &str,
-    format: CertificateFormat,
-) -> Result<(&'static str, Vec<u8>), String> {
-    use crate::issuer::CertificateFormat as F;
-    let ders: Vec<Vec<u8>> = pem_ders(chain_pem)?;
-    let f = match format {
-        CertificateFormat::Pem => F::PemLeaf,
-        CertificateFormat::Chain => F::PemChain,
-        CertificateFormat::Pkcs7 => F::Pkcs7,
-        CertificateFormat::Der => F::DerLeaf,
-    };
-    let bytes = f.encode(&ders).map_err(|e| e.to_string())?;
-    Ok((f.media_type(), bytes))
-}
-
-fn pem_ders(text: &str) -> Result<Vec<Vec<u8>>, String> {
-    let mut out = Vec::new();
-    for block in text.split_inclusive("-----END CERTIFICATE-----") {
-        let Some(start) = block.find("-----BEGIN CERTIFICATE-----") else {
-            continue;
-        };
-        let (_, der) = pkcs8::der::pem::decode_vec(&block.as_bytes()[start..])
-            .map_err(|e| format!("stored chain unreadable: {e}"))?;
-        out.push(der);
-    }
-    if out.is_empty() {
-        return Err("stored chain holds no certificate".into());
-    }
-    Ok(out)
 }

@@ -28,7 +28,8 @@ use zeroize::Zeroizing;
 
 pub use crate::config::IssuerSettings;
 pub use crate::domain::pki::chain::{
-    verify_chain, ChainExpectation, TrustAnchors, CHAIN_POINTER, MAX_CHAIN_CERTIFICATES,
+    certificates_of_pem, verify_chain, ChainExpectation, TrustAnchors, CHAIN_POINTER,
+    MAX_CHAIN_CERTIFICATES,
 };
 pub use crate::domain::pki::formats::{CertificateFormat, FormatError};
 pub use crate::domain::pki::issuance::{

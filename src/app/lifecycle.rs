@@ -17,6 +17,8 @@ use crate::domain::order::life::{
     PaymentStatus, RejectionReason, Requirements, RevocationReason,
 };
 use crate::domain::order::{Order, OrderData, OrderId, OrderStatus};
+use crate::domain::pki::chain::certificates_of_pem;
+pub use crate::domain::pki::formats::CertificateFormat;
 use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::certificates::{self, StoredCertificate};
 use crate::persistence::jobs::{self, Job, JobKind};
@@ -359,25 +361,17 @@ pub async fn certificate(
         .await
 }
 
-/// The files a certificate is downloaded as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertificateFormat {
-    /// The leaf, PEM.
-    Pem,
-    /// Leaf then intermediates, PEM.
-    Chain,
-    /// PKCS#7 certs-only, DER.
-    Pkcs7,
-    /// The leaf, DER.
-    Der,
-}
-
-/// The certificate as a file: its media type and bytes.
+/// The certificate as a file: its media type and bytes, from the stored PEM chain.
 pub fn encode(
     cert: &StoredCertificate,
     format: CertificateFormat,
 ) -> Result<(&'static str, Vec<u8>), AppError> {
-    crate::issuance::encode(&cert.chain_pem, format).map_err(AppError::Issuance)
+    let chain = certificates_of_pem(&cert.chain_pem)
+        .map_err(|e| AppError::Issuance(format!("stored chain unreadable: {e}")))?;
+    let bytes = format
+        .encode(&chain)
+        .map_err(|e| AppError::Issuance(e.to_string()))?;
+    Ok((format.media_type(), bytes))
 }
 
 fn owner_only(caller: &Caller) -> Result<(), AppError> {

@@ -93,6 +93,12 @@ pub struct ChainExpectation<'a> {
 
 struct PemError(String);
 
+/// The DER of every certificate of a PEM text, in order (a stored chain read back for its
+/// downloads); why not, when it holds anything else that breaks PEM, or a private key.
+pub fn certificates_of_pem(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    pem_certificates(text).map_err(|PemError(why)| why)
+}
+
 /// The DER of every `CERTIFICATE` block, in order. A private key anywhere is an error of its
 /// own kind (`Ok` never holds one).
 fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, PemError> {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app;
+use crate::app::lifecycle::CertificateFormat;
 use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::http::auth::Authenticated;
 use crate::http::handlers::orders::order_id;
@@ -534,13 +535,14 @@ pub async fn get_certificate(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = order_id(&path)?;
+    // `None`: the JSON view
     let format = match query.format {
-        Some(f) => f,
+        Some(f) => f.file(),
         None => format_from_accept(&req)?,
     };
     let file = app::lifecycle::certificate(&state.app, caller.0, id).await?;
     let response = match format {
-        CertificateFormatParam::Json => HttpResponse::Ok().json(CertificateResponse {
+        None => HttpResponse::Ok().json(CertificateResponse {
             id: file.id,
             order_id: id.0,
             serial: file.serial.clone(),
@@ -549,8 +551,8 @@ pub async fn get_certificate(
             contents: file.summary.clone(),
             chain_pem: file.chain_pem.clone(),
         }),
-        other => {
-            let (content_type, bytes) = app::lifecycle::encode(&file, other.into())?;
+        Some(other) => {
+            let (content_type, bytes) = app::lifecycle::encode(&file, other)?;
             HttpResponse::Ok()
                 .content_type(content_type)
                 .insert_header((
@@ -567,55 +569,51 @@ pub async fn get_certificate(
     Ok(response)
 }
 
-impl From<CertificateFormatParam> for app::lifecycle::CertificateFormat {
-    fn from(f: CertificateFormatParam) -> Self {
-        match f {
-            CertificateFormatParam::Json | CertificateFormatParam::Pem => Self::Pem,
-            CertificateFormatParam::Chain => Self::Chain,
-            CertificateFormatParam::Pkcs7 => Self::Pkcs7,
-            CertificateFormatParam::Der => Self::Der,
-        }
-    }
-}
-
 impl CertificateFormatParam {
-    fn extension(self) -> &'static str {
+    /// The file asked for; `None` for the JSON view.
+    fn file(self) -> Option<CertificateFormat> {
         match self {
-            Self::Json => "json",
-            Self::Pem => "pem",
-            Self::Chain => "chain.pem",
-            Self::Pkcs7 => "p7b",
-            Self::Der => "cer",
+            Self::Json => None,
+            Self::Pem => Some(CertificateFormat::PemLeaf),
+            Self::Chain => Some(CertificateFormat::PemChain),
+            Self::Pkcs7 => Some(CertificateFormat::Pkcs7),
+            Self::Der => Some(CertificateFormat::DerLeaf),
         }
     }
 }
 
-fn format_from_accept(req: &HttpRequest) -> Result<CertificateFormatParam, ApiError> {
+/// What `Accept` asks for: a certificate file when it names one of their media types (the
+/// one with the highest `q`, parsed by the formats themselves), the JSON view when it names
+/// JSON or anything (`*/*`) or says nothing; 406 otherwise.
+fn format_from_accept(req: &HttpRequest) -> Result<Option<CertificateFormat>, ApiError> {
     let Some(accepted) = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
     else {
-        return Ok(CertificateFormatParam::Json);
+        return Ok(None);
     };
-    for item in accepted.split(',') {
-        let media = item
-            .split(';')
+    let items = || accepted.split(',');
+    if items().any(|i| CertificateFormat::from_media_type(i).is_some()) {
+        return CertificateFormat::from_accept(accepted)
+            .map(Some)
+            .ok_or(ApiError::NotAcceptable);
+    }
+    let essence = |i: &str| {
+        i.split(';')
             .next()
             .unwrap_or("")
             .trim()
-            .to_ascii_lowercase();
-        let found = match media.as_str() {
-            "application/json" | "*/*" | "application/*" => Some(CertificateFormatParam::Json),
-            "application/x-pem-file" => Some(CertificateFormatParam::Pem),
-            "application/pem-certificate-chain" => Some(CertificateFormatParam::Chain),
-            "application/pkcs7-mime" => Some(CertificateFormatParam::Pkcs7),
-            "application/pkix-cert" => Some(CertificateFormatParam::Der),
-            _ => None,
-        };
-        if let Some(f) = found {
-            return Ok(f);
-        }
+            .to_ascii_lowercase()
+    };
+    if items().any(|i| {
+        matches!(
+            essence(i).as_str(),
+            "application/json" | "*/*" | "application/*"
+        )
+    }) {
+        Ok(None)
+    } else {
+        Err(ApiError::NotAcceptable)
     }
-    Err(ApiError::NotAcceptable)
 }
