@@ -9,7 +9,7 @@ use diesel::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::{App, AppError};
-use crate::domain::account::{Caller, Role};
+use crate::domain::account::{AccountId, Caller, Role};
 use crate::domain::catalog::AfterCommander;
 use crate::domain::order::life::TimelineEntry;
 use crate::domain::order::life::{
@@ -140,6 +140,42 @@ where
         .await
 }
 
+/// A change the order's owner makes (an operator never acts as the customer: 403).
+async fn change_as_owner<F>(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    f: F,
+) -> Result<LifeOutcome, AppError>
+where
+    F: FnOnce(&mut Order, AccountId, &App) -> Result<(), LifeError> + Send + 'static,
+{
+    owner_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller.clone(), id, move |_, order, app| {
+        if !order.editable_by(&caller) {
+            return Err(AppError::ReadOnly);
+        }
+        Ok(f(order, by, app)?)
+    })
+    .await
+}
+
+/// A change only an operator makes.
+async fn change_as_operator<F>(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    f: F,
+) -> Result<LifeOutcome, AppError>
+where
+    F: FnOnce(&mut Order, AccountId, &App) -> Result<(), LifeError> + Send + 'static,
+{
+    operator_only(&caller)?;
+    let by = caller.account_id;
+    change(app, caller, id, move |_, order, app| Ok(f(order, by, app)?)).await
+}
+
 /// The order's life: requirements and next action.
 pub async fn get(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
     let mode = app.issuer.mode();
@@ -158,10 +194,8 @@ pub async fn record_payment(
     id: OrderId,
     reference: String,
 ) -> Result<LifeOutcome, AppError> {
-    operator_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller, id, move |_, order, app| {
-        Ok(order.record_payment(reference, by, app.now())?)
+    change_as_operator(app, caller, id, move |order, by, app| {
+        order.record_payment(reference, by, app.now())
     })
     .await
 }
@@ -199,10 +233,8 @@ pub async fn reject(
     reason: RejectionReason,
     message: Option<String>,
 ) -> Result<LifeOutcome, AppError> {
-    operator_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller, id, move |_, order, app| {
-        Ok(order.reject(reason, message, by, app.now())?)
+    change_as_operator(app, caller, id, move |order, by, app| {
+        order.reject(reason, message, by, app.now())
     })
     .await
 }
@@ -232,27 +264,17 @@ pub async fn attach_certificate(
 
 /// The customer withdraws a submitted or validated order; the refund is recorded.
 pub async fn cancel(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
-    owner_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller.clone(), id, move |_, order, app| {
-        if !order.editable_by(&caller) {
-            return Err(AppError::ReadOnly);
-        }
+    change_as_owner(app, caller, id, move |order, by, app| {
         let policy = policy_of(order);
-        Ok(order.cancel_submitted(&policy, by, app.now())?)
+        order.cancel_submitted(&policy, by, app.now())
     })
     .await
 }
 
 /// The customer accepts the issued certificate: `active`.
 pub async fn accept(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
-    owner_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller.clone(), id, move |_, order, app| {
-        if !order.editable_by(&caller) {
-            return Err(AppError::ReadOnly);
-        }
-        Ok(order.accept(by, app.now())?)
+    change_as_owner(app, caller, id, move |order, by, app| {
+        order.accept(by, app.now())
     })
     .await
 }
@@ -265,13 +287,8 @@ pub async fn refuse(
     id: OrderId,
     message: Option<String>,
 ) -> Result<LifeOutcome, AppError> {
-    owner_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller.clone(), id, move |_, order, app| {
-        if !order.editable_by(&caller) {
-            return Err(AppError::ReadOnly);
-        }
-        Ok(order.refuse(message, by, app.issuer.mode(), app.now())?)
+    change_as_owner(app, caller, id, move |order, by, app| {
+        order.refuse(message, by, app.issuer.mode(), app.now())
     })
     .await
 }
@@ -283,13 +300,8 @@ pub async fn request_revocation(
     id: OrderId,
     reason: RevocationReason,
 ) -> Result<LifeOutcome, AppError> {
-    owner_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller.clone(), id, move |_, order, app| {
-        if !order.editable_by(&caller) {
-            return Err(AppError::ReadOnly);
-        }
-        Ok(order.request_revocation(reason, by, app.issuer.mode(), app.now())?)
+    change_as_owner(app, caller, id, move |order, by, app| {
+        order.request_revocation(reason, by, app.issuer.mode(), app.now())
     })
     .await
 }
@@ -300,10 +312,8 @@ pub async fn record_revocation(
     caller: Caller,
     id: OrderId,
 ) -> Result<LifeOutcome, AppError> {
-    operator_only(&caller)?;
-    let by = caller.account_id;
-    change(app, caller, id, move |_, order, app| {
-        Ok(order.record_revocation(by, app.now())?)
+    change_as_operator(app, caller, id, move |order, by, app| {
+        order.record_revocation(by, app.now())
     })
     .await
 }
