@@ -659,6 +659,75 @@ fn tempfile_dir(tag: &str) -> std::path::PathBuf {
     dir
 }
 
+/// `certorder run-jobs --now at` on the test's database, started (not waited for).
+fn run_jobs(app: &TestApp, at: chrono::DateTime<chrono::Utc>) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_certorder"))
+        .arg("run-jobs")
+        .arg("--now")
+        .arg(at.to_rfc3339())
+        .env("DATABASE_URL", crate::support::database_url(&app.db_name))
+        .env("CERTORDER_ENV", "development")
+        .env("ISSUER", "sandbox")
+        .env("SANDBOX_CA_DIR", crate::support::sandbox_ca_dir())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn two_days_before_the_acceptance_deadline_the_customer_is_reminded_once_by_e_mail() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let op = app.token(OPERATOR).await;
+    let (oid, l) = issued(&app, &token, &op, "certigna-ssl-rgs").await;
+    let deadline: chrono::DateTime<chrono::Utc> = l["acceptance"]["deadline"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let reminders = || {
+        app.sql_count(&format!(
+            "SELECT count(*) AS n FROM events e JOIN event_deliveries d ON d.event_id = e.id \
+             WHERE e.order_id = '{oid}' AND e.event_type = 'order.acceptance_reminder' AND d.subscriber = 'mail'"
+        ))
+    };
+    let out = run_jobs(&app, deadline - chrono::Duration::days(3))
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 job(s) run");
+    assert_eq!(reminders(), 0);
+    for _ in 0..2 {
+        let out = run_jobs(&app, deadline - chrono::Duration::days(1))
+            .wait_with_output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        reminders(),
+        1,
+        "one reminder, mailed, however often the scheduler runs"
+    );
+    let l = life(&app, &token, &oid).await;
+    assert_eq!(l["status"], "issued");
+    assert_eq!(l["next_action"]["action"], "accept_certificate");
+    // the customer accepts after the reminder: the deadline job then does nothing
+    ok(app
+        .post(&format!("/orders/{oid}/accept"), &token, &json!({}))
+        .await)
+    .await;
+    let out = run_jobs(&app, deadline + chrono::Duration::hours(1))
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1 job(s) run");
+    assert_eq!(life(&app, &token, &oid).await["status"], "active");
+}
+
 #[actix_web::test]
 async fn an_rgs_certificate_left_unaccepted_is_revoked_once_by_two_schedulers_at_an_injected_time()
 {
@@ -672,21 +741,7 @@ async fn an_rgs_certificate_left_unaccepted_is_revoked_once_by_two_schedulers_at
         .parse()
         .unwrap();
     // nothing is due before the deadline
-    let run = |at: chrono::DateTime<chrono::Utc>| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_certorder"))
-            .arg("run-jobs")
-            .arg("--now")
-            .arg(at.to_rfc3339())
-            .env("DATABASE_URL", crate::support::database_url(&app.db_name))
-            .env("CERTORDER_ENV", "development")
-            .env("ISSUER", "sandbox")
-            .env("SANDBOX_CA_DIR", crate::support::sandbox_ca_dir())
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let run = |at| run_jobs(&app, at);
     let early = run(deadline - chrono::Duration::days(3))
         .wait_with_output()
         .unwrap();
@@ -798,7 +853,6 @@ async fn the_review_queue_lists_what_waits_for_an_operator_and_only_operators_se
 /// A chain for `csr_pem` and `names`, issued by the tests' sandbox CA (standing for the real
 /// CA of manual mode), PEM, leaf first.
 fn chain_from_sandbox(csr_pem: &str, names: &[String]) -> String {
-    use base64::Engine as _;
     use certorder::issuer::{open_sandbox_ca, IssueRequest};
     let now = chrono::Utc::now();
     let ca = open_sandbox_ca(&crate::support::sandbox_ca_dir(), None, true, now).unwrap();
@@ -811,22 +865,10 @@ fn chain_from_sandbox(csr_pem: &str, names: &[String]) -> String {
             not_after: now + chrono::Duration::days(90),
         })
         .unwrap();
-    issued
-        .chain_der
-        .iter()
-        .map(|der| {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-            let lines: Vec<&str> = b64
-                .as_bytes()
-                .chunks(64)
-                .map(|c| std::str::from_utf8(c).unwrap())
-                .collect();
-            format!(
-                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-                lines.join("\n")
-            )
-        })
-        .collect()
+    let pem = certorder::issuer::CertificateFormat::PemChain
+        .encode(&issued.chain_der)
+        .unwrap();
+    String::from_utf8(pem).unwrap()
 }
 
 #[actix_web::test]
