@@ -22,8 +22,8 @@ pub use crate::domain::pki::formats::CertificateFormat;
 use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::certificates::{self, StoredCertificate};
 use crate::persistence::jobs::{self, Job, JobKind};
-use crate::persistence::life;
 use crate::persistence::orders;
+use crate::persistence::{documents, life};
 
 /// A certificate made or checked by the issuer, ready to be stored.
 #[derive(Debug, Clone)]
@@ -88,7 +88,7 @@ fn policy_of(order: &OrderData) -> AfterCommander {
 /// (valid until the issue "Domain control" exists).
 fn requirements(conn: &mut PgConnection, order: &OrderData) -> Result<Requirements, AppError> {
     Ok(Requirements {
-        documents: life::document_statuses(conn, order.id)?,
+        documents: documents::slot_statuses(conn, order.id)?,
         payment: match order.life.payment {
             Some(_) => PaymentStatus::Received,
             None => PaymentStatus::Awaiting,

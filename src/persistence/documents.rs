@@ -270,3 +270,23 @@ pub fn find_file(
         .map(FileRow::into_domain)
         .transpose()
 }
+
+/// Each slot's code and status (without its files: the life's documents requirement), in the order of the list frozen at "Commander".
+pub fn slot_statuses(
+    conn: &mut PgConnection,
+    order_id: OrderId,
+) -> Result<Vec<(String, SlotStatus)>, DbError> {
+    let rows: Vec<(String, String)> = order_documents::table
+        .filter(order_documents::order_id.eq(order_id.0))
+        .order(order_documents::position)
+        .select((order_documents::code, order_documents::status))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(code, status)| {
+            let s = status
+                .parse()
+                .map_err(|_| DbError::Corrupt(format!("order_documents.status = {status:?}")))?;
+            Ok((code, s))
+        })
+        .collect()
+}

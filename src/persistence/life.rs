@@ -1,34 +1,14 @@
-//! What the life after "Commander" reads besides the order row: the justificatif slots'
-//! statuses (its documents requirement) and the order's events, as its timeline.
+//! What the life after "Commander" reads besides the order row: the order's events, as its
+//! timeline, and the operators' queue.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{events, order_documents};
+use super::schema::events;
 use super::DbError;
-use crate::domain::order::life::{DocumentStatus, TimelineEntry};
+use crate::domain::order::life::TimelineEntry;
 use crate::domain::order::OrderId;
-
-/// Each slot's code and status, in the order of the list frozen at "Commander".
-pub fn document_statuses(
-    conn: &mut PgConnection,
-    order_id: OrderId,
-) -> Result<Vec<(String, DocumentStatus)>, DbError> {
-    let rows: Vec<(String, String)> = order_documents::table
-        .filter(order_documents::order_id.eq(order_id.0))
-        .order(order_documents::position)
-        .select((order_documents::code, order_documents::status))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(code, status)| {
-            let s = status
-                .parse()
-                .map_err(|_| DbError::Corrupt(format!("order_documents.status = {status:?}")))?;
-            Ok((code, s))
-        })
-        .collect()
-}
 
 /// The order's events, oldest first (ids are UUIDv7: they sort by time of writing).
 pub fn timeline(conn: &mut PgConnection, order_id: OrderId) -> Result<Vec<TimelineEntry>, DbError> {
