@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::problem::ProblemField;
+use super::step_views::{HolderView, PaymentView};
 pub use super::steps::{GenerationMethodView, PartnerView};
 use super::steps::{HolderRequest, PaymentRequest};
 use super::AppState;
@@ -497,10 +498,10 @@ pub struct OrderResponse {
     pub domains: Vec<String>,
     /// Steps 11–12: the holder, in the shape it was given (normalized).
     #[schema(required = true, value_type = Option<HolderRequest>)]
-    pub holder: Option<serde_json::Value>,
+    pub holder: Option<HolderView>,
     /// Step 14.
     #[schema(required = true, value_type = Option<PaymentRequest>)]
-    pub payment: Option<serde_json::Value>,
+    pub payment: Option<PaymentView>,
     /// Step 15.
     #[schema(required = true)]
     pub terms: Option<TermsView>,
@@ -576,14 +577,8 @@ impl OrderResponse {
             fqdn: order.fqdn.clone(),
             additional_domains: order.additional_domains.clone(),
             domains,
-            holder: order
-                .holder
-                .as_ref()
-                .and_then(|h| serde_json::to_value(h).ok()),
-            payment: order
-                .payment
-                .as_ref()
-                .and_then(|p| serde_json::to_value(p).ok()),
+            holder: order.holder.as_ref().map(HolderView::from),
+            payment: order.payment.as_ref().map(PaymentView::from),
             terms: order.terms.as_ref().map(|t| TermsView {
                 version: t.version.clone(),
                 accepted_by: t.accepted_by,

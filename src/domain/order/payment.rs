@@ -16,7 +16,7 @@
 //!
 //! `purchase_order` is required with, and only allowed with, `"method": "purchase_order"`.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::shared::issue::{Code, FieldIssue};
 pub use crate::domain::shared::payment_method::PaymentMethod;
@@ -48,7 +48,7 @@ pub struct PurchaseOrderInput {
 }
 
 /// References of a purchase order, each trimmed, non-empty, ≤ 50 printable characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurchaseOrderReferences {
     purchase_order_number: String,
     engagement_number: String,
@@ -82,11 +82,9 @@ impl PurchaseOrderReferences {
     }
 }
 
-/// A validated payment choice. Serializes to the same shape as the input, so the API can
-/// show it back to the client unchanged. (Storage has its own shape,
-/// `persistence::stored::payment`.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
+/// A validated payment choice. The API shows it with its own type
+/// (`http::step_views::PaymentView`), storage with its own (`persistence::stored::payment`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payment {
     Card,
     BankTransfer,
@@ -467,20 +465,6 @@ mod tests {
             json!({"method": "purchase_order", "purchase_order": {"siret": "x"}})
         )
         .is_err());
-    }
-
-    #[test]
-    fn a_validated_payment_serializes_to_the_input_shape() {
-        let raw = json!({"method": "purchase_order", "purchase_order": {
-            "purchase_order_number": "BC1", "engagement_number": "EJ1", "service_code": "S1"}});
-        let payment = validate_payment(&input(raw.clone()), RGS, "/payment").unwrap();
-        assert_eq!(serde_json::to_value(&payment).unwrap(), raw);
-        assert_eq!(
-            serde_json::to_value(Payment::Cheque).unwrap(),
-            json!({"method": "cheque"})
-        );
-        let back: Payment = serde_json::from_value(raw).unwrap();
-        assert_eq!(back, payment);
     }
 
     #[test]
