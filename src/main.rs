@@ -15,6 +15,7 @@ use certorder::telemetry;
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
+    certorder::startup::keep_large_blocks_out_of_the_heap();
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
