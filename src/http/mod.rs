@@ -11,6 +11,7 @@ pub(crate) mod life_views;
 pub(crate) mod panic;
 pub(crate) mod password_pool;
 pub mod problem;
+pub(crate) mod query;
 pub(crate) mod rate_limit;
 pub(crate) mod step_views;
 pub(crate) mod steps;

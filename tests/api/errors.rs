@@ -140,6 +140,32 @@ async fn an_unknown_route_and_a_bad_query_are_problems_too() {
 }
 
 #[actix_web::test]
+async fn a_page_size_not_written_in_plain_decimal_digits_is_refused_on_every_list() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let op = app.token(OPERATOR).await;
+    for (path, token) in [
+        ("/orders", &token),
+        ("/events", &op),
+        ("/review-queue", &op),
+    ] {
+        assert_eq!(
+            app.get(&format!("{path}?limit=5"), token).await.status(),
+            200,
+            "{path}"
+        );
+        for raw in ["%2B5", "05", "%205", "5.0"] {
+            assert_problem(
+                app.get(&format!("{path}?limit={raw}"), token).await,
+                400,
+                "invalid_query",
+            )
+            .await;
+        }
+    }
+}
+
+#[actix_web::test]
 async fn every_response_carries_a_request_id_and_problems_repeat_it() {
     let app = TestApp::spawn().await;
     let ok = app
