@@ -140,6 +140,24 @@ async fn an_unknown_route_and_a_bad_query_are_problems_too() {
 }
 
 #[actix_web::test]
+async fn an_optional_body_is_absent_only_when_empty_and_white_space_alone_is_malformed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let send = |body: &'static str| {
+        app.client
+            .post(app.url("/orders"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(send("").await.unwrap().status(), 201);
+    assert_eq!(send("null").await.unwrap().status(), 201);
+    assert_problem(send("\t").await.unwrap(), 400, "malformed_body").await;
+    assert_problem(send(" \r\n").await.unwrap(), 400, "malformed_body").await;
+}
+
+#[actix_web::test]
 async fn a_page_size_not_written_in_plain_decimal_digits_is_refused_on_every_list() {
     let app = TestApp::spawn().await;
     let token = app.token(CLIENT).await;
