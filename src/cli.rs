@@ -56,6 +56,8 @@ pub async fn run_jobs(args: RunJobs, settings: Settings) -> CliResult {
     }
     let n = crate::app::lifecycle::run_due(&app).await?;
     println!("{n} job(s) run");
+    let d = crate::app::dcv::run_due(&app, None).await?;
+    println!("{d} domain(s) rechecked");
     Ok(())
 }
 
