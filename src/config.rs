@@ -510,7 +510,10 @@ impl Settings {
                 max_bytes: src.parse("DCV_MAX_BYTES", 4096)?,
                 test_suffixes: src
                     .var("DCV_TEST_SUFFIXES")
-                    .unwrap_or_else(|| "certorder-test".into())
+                    .unwrap_or_else(|| match environment {
+                        Environment::Production => String::new(),
+                        _ => "certorder-test".into(),
+                    })
                     .split(',')
                     .map(|s| s.trim().trim_start_matches('.').to_ascii_lowercase())
                     .filter(|s| !s.is_empty())

@@ -29,8 +29,8 @@ pub struct DcvSettings {
     pub timeout: Duration,
     /// `DCV_MAX_BYTES`: the largest validation file read (default 4096).
     pub max_bytes: usize,
-    /// `DCV_TEST_SUFFIXES`: names under these suffixes are valid without a check, in the
-    /// sandbox only (default `certorder-test`; empty: none).
+    /// `DCV_TEST_SUFFIXES`: comma-separated; names under these suffixes are valid without a
+    /// check, for local demos (default `certorder-test`, none in production).
     pub test_suffixes: Vec<String>,
 }
 

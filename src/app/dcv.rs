@@ -12,7 +12,7 @@ use crate::domain::dcv::{
     evaluate_dns, evaluate_http, under_suffix, ControlStatus, DnsAnswer, DomainControl, Method,
     Token, DNS_LABEL, HTTP_PATH,
 };
-use crate::domain::order::life::{DomainControlStatus, IssuanceMode};
+use crate::domain::order::life::DomainControlStatus;
 use crate::domain::order::{OrderData, OrderId, OrderStatus};
 use crate::persistence::{dcv, orders};
 
@@ -31,7 +31,7 @@ pub fn reuse_days(app: &App, now: DateTime<Utc>) -> u32 {
 }
 
 /// The order's controls, one per name (a wildcard on its base domain), made on first use;
-/// in the sandbox, names under a test suffix are valid at once.
+/// names under a test suffix (`DCV_TEST_SUFFIXES`, none in production) are valid at once.
 pub fn ensure(
     conn: &mut PgConnection,
     app: &App,
@@ -49,16 +49,14 @@ pub fn ensure(
             continue;
         }
         let mut c = DomainControl::new(name, new_token(), now);
-        if app.issuer.mode() == IssuanceMode::Sandbox {
-            if let Some(s) = app
-                .dcv
-                .settings
-                .test_suffixes
-                .iter()
-                .find(|s| under_suffix(&c.name, s))
-            {
-                c.validate_by_test_suffix(s, now, reuse_days(app, now));
-            }
+        if let Some(s) = app
+            .dcv
+            .settings
+            .test_suffixes
+            .iter()
+            .find(|s| under_suffix(&c.name, s))
+        {
+            c.validate_by_test_suffix(s, now, reuse_days(app, now));
         }
         dcv::insert(conn, order.id, &c)?;
         existing.push(c);

@@ -24,11 +24,15 @@ async fn spawn(dns: &TestDns, http: &TestHttp) -> TestApp {
 
 /// A submitted order of `token`'s account with the CSR `csr` (a fixture's name).
 async fn submitted_with(app: &TestApp, token: &str, csr: &str) -> String {
+    submitted_for(app, token, csr, "certigna-ssl").await
+}
+
+async fn submitted_for(app: &TestApp, token: &str, csr: &str, authority: &str) -> String {
     let oid = app.create_order(token).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    fill_steps(app, token, &oid, "certigna-ssl").await;
+    fill_steps(app, token, &oid, authority).await;
     let res = app
         .patch(
             &format!("/orders/{oid}"),
@@ -56,20 +60,27 @@ fn code(c: &Value) -> &str {
 }
 
 #[actix_web::test]
-async fn a_two_name_order_is_validated_by_dns_and_by_http_after_failing_checks_then_approved() {
+async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks_then_approved() {
     let dns = TestDns::start();
     let http = TestHttp::start();
     let app = spawn(&dns, &http).await;
     let token = app.token(CLIENT).await;
     let op = app.token(OPERATOR).await;
-    let oid = submitted_with(&app, &token, "two_domains_ok.pem").await;
+    // www.certigna.fr, certigna.fr and shop.certigna.fr
+    let oid = submitted_with(&app, &token, "multi_san_ok.pem").await;
 
     let list = ok(app.get(&format!("/orders/{oid}/domains"), &token).await).await;
     let items = list["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2, "{list}");
+    assert_eq!(items.len(), 3, "{list}");
     assert_eq!(list["all_valid"], false);
     let dns_name = "www.certigna.fr";
-    let web_name = "www.dhimyotis.com";
+    let web_name = "shop.certigna.fr";
+    // the third name by DNS, published at once
+    let apex = items.iter().find(|i| i["name"] == "certigna.fr").unwrap();
+    dns.txt(
+        &format!("{LABEL}.certigna.fr"),
+        &[apex["publish"]["value"].as_str().unwrap()],
+    );
     let d = items.iter().find(|i| i["name"] == dns_name).unwrap();
     assert_eq!(d["status"], "pending");
     assert_eq!(d["method"], "dns-txt");
@@ -190,7 +201,7 @@ async fn bad_requests_name_their_rule_and_operators_only_read() {
     let app = spawn(&dns, &http).await;
     let token = app.token(CLIENT).await;
     let op = app.token(OPERATOR).await;
-    let oid = submitted_with(&app, &token, "wildcard_ok.pem").await;
+    let oid = submitted_for(&app, &token, "wildcard_ok.pem", "certigna-ssl-wildcard").await;
     let list = ok(app.get(&format!("/orders/{oid}/domains"), &op).await).await;
     assert_eq!(list["items"][0]["name"], "certigna.fr");
     assert_eq!(list["items"][0]["wildcard"], true);
@@ -210,7 +221,7 @@ async fn bad_requests_name_their_rule_and_operators_only_read() {
     assert_problem(
         app.post(&format!("/orders/{oid}/domains/check"), &op, &json!({})).await,
         403,
-        "forbidden",
+        "read_only",
     )
     .await;
 }
