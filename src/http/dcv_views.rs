@@ -42,19 +42,19 @@ pub enum DcvStatusView {
 pub struct DcvPublishView {
     pub method: DcvMethodView,
     /// The TXT record's name (`dns-txt`).
-    #[schema(max_length = 300, example = "_certorder-challenge.www.example.fr")]
+    #[schema(required = true, max_length = 300, example = "_certorder-challenge.www.example.fr")]
     pub record_name: Option<String>,
     /// `TXT` (`dns-txt`).
-    #[schema(max_length = 8)]
+    #[schema(required = true, max_length = 8)]
     pub record_type: Option<String>,
     /// The TXT record's value (`dns-txt`).
-    #[schema(max_length = 100)]
+    #[schema(required = true, max_length = 100)]
     pub value: Option<String>,
     /// The file's URL (`http-file`).
-    #[schema(max_length = 400)]
+    #[schema(required = true, max_length = 400)]
     pub url: Option<String>,
     /// The file's whole content (`http-file`).
-    #[schema(max_length = 100)]
+    #[schema(required = true, max_length = 100)]
     pub content: Option<String>,
 }
 
@@ -80,7 +80,7 @@ pub struct DcvCheckView {
     /// `dcv_redirected_elsewhere`, `dcv_content_differs`, `dcv_timeout`,
     /// `dcv_dns_server_failure`, `dcv_connection_failed`, `dcv_private_target`,
     /// `dcv_token_expired` (their meanings in the contract's code table).
-    #[schema(max_length = 40)]
+    #[schema(required = true, max_length = 40)]
     pub code: Option<String>,
     #[schema(max_length = 1000)]
     pub message_fr: String,
@@ -88,9 +88,10 @@ pub struct DcvCheckView {
     pub message_en: String,
     /// What was seen: the answer, the HTTP status, the redirect's target, the file's first
     /// 64 bytes, the server's error.
-    #[schema(max_length = 1000)]
+    #[schema(required = true, max_length = 1000)]
     pub seen: Option<String>,
     /// `dcv_other_txt_values`: every TXT value found at the label.
+    #[schema(required = true)]
     pub values: Option<Vec<String>>,
 }
 
@@ -110,10 +111,13 @@ pub struct DomainControlResponse {
     /// After this, a check issues a new token (`dcv_token_expired`).
     pub token_expires_at: DateTime<Utc>,
     pub publish: DcvPublishView,
+    #[schema(required = true)]
     pub validated: Option<DcvValidatedView>,
+    #[schema(required = true)]
     pub last_check: Option<DcvCheckView>,
     /// The next automatic check (every minute for 15 minutes, every 15 minutes for a day,
     /// then hourly for 10 days).
+    #[schema(required = true)]
     pub next_check_at: Option<DateTime<Utc>>,
 }
 
