@@ -77,7 +77,11 @@ pub fn status(
     let now = app.now();
     let controls = ensure(conn, app, order)?;
     Ok(
-        if !controls.is_empty() && controls.iter().all(|c| c.status(now) == ControlStatus::Valid) {
+        if !controls.is_empty()
+            && controls
+                .iter()
+                .all(|c| c.status(now) == ControlStatus::Valid)
+        {
             DomainControlStatus::Valid
         } else {
             DomainControlStatus::Pending
@@ -169,7 +173,8 @@ async fn check_one(app: &App, id: OrderId, c: DomainControl) -> Result<DomainCon
     app.db
         .clone()
         .transaction(move |conn| -> Result<_, AppError> {
-            let mut now_c = dcv::find_for_update(conn, id, &c.name)?.ok_or(AppError::UnknownDomain)?;
+            let mut now_c =
+                dcv::find_for_update(conn, id, &c.name)?.ok_or(AppError::UnknownDomain)?;
             let now = app2.now();
             if now_c.token != c.token || now_c.method != c.method {
                 return Ok(now_c); // changed meanwhile: this check is moot

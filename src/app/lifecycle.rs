@@ -13,8 +13,8 @@ use crate::domain::account::{AccountId, Caller, Role};
 use crate::domain::catalog::AfterCommander;
 use crate::domain::order::life::TimelineEntry;
 use crate::domain::order::life::{
-    CertificateRef, IssuanceMode, IssuanceSource, LifeError, NextAction,
-    PaymentStatus, RejectionReason, Requirements, RevocationReason,
+    CertificateRef, IssuanceMode, IssuanceSource, LifeError, NextAction, PaymentStatus,
+    RejectionReason, Requirements, RevocationReason,
 };
 use crate::domain::order::{Order, OrderData, OrderId, OrderStatus};
 use crate::domain::pki::chain::certificates_of_pem;

@@ -42,7 +42,11 @@ pub enum DcvStatusView {
 pub struct DcvPublishView {
     pub method: DcvMethodView,
     /// The TXT record's name (`dns-txt`).
-    #[schema(required = true, max_length = 300, example = "_certorder-challenge.www.example.fr")]
+    #[schema(
+        required = true,
+        max_length = 300,
+        example = "_certorder-challenge.www.example.fr"
+    )]
     pub record_name: Option<String>,
     /// `TXT` (`dns-txt`).
     #[schema(required = true, max_length = 8)]
@@ -197,7 +201,12 @@ impl DomainControlResponse {
             token: c.token.as_str().to_owned(),
             token_expires_at: c.token_expires_at,
             publish,
-            validated: match (c.validated_at, c.validated_method, &c.validated_answer, c.valid_until) {
+            validated: match (
+                c.validated_at,
+                c.validated_method,
+                &c.validated_answer,
+                c.valid_until,
+            ) {
                 (Some(at), Some(m), Some(a), Some(until)) => Some(DcvValidatedView {
                     at,
                     method: m.into(),
@@ -218,7 +227,10 @@ impl DomainControlResponse {
 impl DomainControlListResponse {
     pub fn of(cs: &[DomainControl], now: DateTime<Utc>, http_port: u16) -> Self {
         DomainControlListResponse {
-            items: cs.iter().map(|c| DomainControlResponse::of(c, now, http_port)).collect(),
+            items: cs
+                .iter()
+                .map(|c| DomainControlResponse::of(c, now, http_port))
+                .collect(),
             all_valid: !cs.is_empty() && cs.iter().all(|c| c.status(now) == ControlStatus::Valid),
         }
     }

@@ -45,32 +45,42 @@ fn diagnosis_json(d: &Diagnosis) -> Value {
 
 fn diagnosis_of(v: &Value) -> Result<Diagnosis, DbError> {
     let seen = || v["seen"].as_str().unwrap_or_default().to_owned();
-    let code = v["code"].as_str().ok_or_else(|| corrupt("last_diagnosis"))?;
+    let code = v["code"]
+        .as_str()
+        .ok_or_else(|| corrupt("last_diagnosis"))?;
     if code == "valid" {
         return Ok(Diagnosis::Valid { answer: seen() });
     }
-    Ok(match Code::parse(code).ok_or_else(|| corrupt("last_diagnosis"))? {
-        Code::DcvNameNotFound => Diagnosis::NameNotFound,
-        Code::DcvNoTxtRecord => Diagnosis::NoTxtRecord,
-        Code::DcvOtherTxtValues => Diagnosis::OtherTxtValues {
-            values: v["values"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
-                .unwrap_or_default(),
+    Ok(
+        match Code::parse(code).ok_or_else(|| corrupt("last_diagnosis"))? {
+            Code::DcvNameNotFound => Diagnosis::NameNotFound,
+            Code::DcvNoTxtRecord => Diagnosis::NoTxtRecord,
+            Code::DcvOtherTxtValues => Diagnosis::OtherTxtValues {
+                values: v["values"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            Code::DcvWrongLabel => Diagnosis::WrongLabel { found_at: seen() },
+            Code::DcvHttpStatus => Diagnosis::HttpStatus {
+                status: v["status"].as_u64().unwrap_or(0) as u16,
+            },
+            Code::DcvRedirectedElsewhere => Diagnosis::RedirectedElsewhere { location: seen() },
+            Code::DcvContentDiffers => Diagnosis::ContentDiffers {
+                first_bytes: seen(),
+            },
+            Code::DcvTimeout => Diagnosis::Timeout,
+            Code::DcvDnsServerFailure => Diagnosis::DnsServerFailure { detail: seen() },
+            Code::DcvConnectionFailed => Diagnosis::ConnectionFailed { detail: seen() },
+            Code::DcvPrivateTarget => Diagnosis::PrivateTarget { address: seen() },
+            Code::DcvTokenExpired => Diagnosis::TokenExpired,
+            _ => return Err(corrupt("last_diagnosis")),
         },
-        Code::DcvWrongLabel => Diagnosis::WrongLabel { found_at: seen() },
-        Code::DcvHttpStatus => Diagnosis::HttpStatus {
-            status: v["status"].as_u64().unwrap_or(0) as u16,
-        },
-        Code::DcvRedirectedElsewhere => Diagnosis::RedirectedElsewhere { location: seen() },
-        Code::DcvContentDiffers => Diagnosis::ContentDiffers { first_bytes: seen() },
-        Code::DcvTimeout => Diagnosis::Timeout,
-        Code::DcvDnsServerFailure => Diagnosis::DnsServerFailure { detail: seen() },
-        Code::DcvConnectionFailed => Diagnosis::ConnectionFailed { detail: seen() },
-        Code::DcvPrivateTarget => Diagnosis::PrivateTarget { address: seen() },
-        Code::DcvTokenExpired => Diagnosis::TokenExpired,
-        _ => return Err(corrupt("last_diagnosis")),
-    })
+    )
 }
 
 fn control_of(r: Row) -> Result<DomainControl, DbError> {

@@ -50,7 +50,11 @@ async fn submitted_for(app: &TestApp, token: &str, csr: &str, authority: &str) -
 
 async fn check(app: &TestApp, token: &str, oid: &str, name: &str) -> Value {
     ok(app
-        .post(&format!("/orders/{oid}/domains/{name}/check"), token, &json!({}))
+        .post(
+            &format!("/orders/{oid}/domains/{name}/check"),
+            token,
+            &json!({}),
+        )
         .await)
     .await
 }
@@ -88,7 +92,10 @@ async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks
     assert_eq!(d["publish"]["record_type"], "TXT");
     let dns_token = d["publish"]["value"].as_str().unwrap().to_owned();
     assert!(dns_token.len() >= 32, "at least 128 bits: {dns_token}");
-    assert_eq!(life(&app, &token, &oid).await["requirements"]["domain_control"], "pending");
+    assert_eq!(
+        life(&app, &token, &oid).await["requirements"]["domain_control"],
+        "pending"
+    );
 
     // the other name by HTTP: a new token, and the URL to publish it at
     let w = ok(app
@@ -102,23 +109,38 @@ async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks
     assert_eq!(w["method"], "http-file");
     let url = w["publish"]["url"].as_str().unwrap().to_owned();
     let web_token = w["publish"]["content"].as_str().unwrap().to_owned();
-    assert_ne!(web_token, items.iter().find(|i| i["name"] == web_name).unwrap()["token"]);
-    let path = url.split_once(&format!(":{}", http.port)).unwrap().1.to_owned();
+    assert_ne!(
+        web_token,
+        items.iter().find(|i| i["name"] == web_name).unwrap()["token"]
+    );
+    let path = url
+        .split_once(&format!(":{}", http.port))
+        .unwrap()
+        .1
+        .to_owned();
     assert!(path.starts_with("/.well-known/pki-validation/"), "{url}");
 
     // documents and payment done: approval still waits for domain control
     documents_accepted(&app, &token, &op, &oid, false).await;
     ok(app
-        .post(&format!("/orders/{oid}/payment"), &op, &json!({"reference": "VIR-1"}))
+        .post(
+            &format!("/orders/{oid}/payment"),
+            &op,
+            &json!({"reference": "VIR-1"}),
+        )
         .await)
     .await;
     let p = assert_problem(
-        app.post(&format!("/orders/{oid}/approve"), &op, &json!({})).await,
+        app.post(&format!("/orders/{oid}/approve"), &op, &json!({}))
+            .await,
         409,
         "requirements_unmet",
     )
     .await;
-    assert!(p["detail"].as_str().unwrap().contains("domain_control"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("domain_control"),
+        "{p}"
+    );
 
     // DNS: nothing published yet, the name itself unknown
     let c = check(&app, &token, &oid, dns_name).await;
@@ -134,7 +156,10 @@ async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks
     let c = check(&app, &token, &oid, dns_name).await;
     assert_eq!(code(&c), "dcv_other_txt_values", "{c}");
     assert_eq!(c["last_check"]["values"], json!(["v=old-token"]));
-    assert!(c["last_check"]["message_en"].as_str().unwrap().contains("v=old-token"));
+    assert!(c["last_check"]["message_en"]
+        .as_str()
+        .unwrap()
+        .contains("v=old-token"));
     // the label exists without TXT
     dns.a(&format!("{LABEL}.{dns_name}"), Ipv4Addr::new(127, 0, 0, 1));
     dns.a(dns_name, Ipv4Addr::new(127, 0, 0, 1));
@@ -146,7 +171,10 @@ async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks
     assert_eq!(c["status"], "valid", "{c}");
     assert_eq!(c["last_check"]["ok"], true);
     assert_eq!(c["validated"]["method"], "dns-txt");
-    assert!(c["validated"]["answer"].as_str().unwrap().contains(&dns_token));
+    assert!(c["validated"]["answer"]
+        .as_str()
+        .unwrap()
+        .contains(&dns_token));
     assert!(c["validated"]["valid_until"].is_string());
 
     // HTTP: the name resolves to the test server (loopback, allowed in tests)
@@ -154,7 +182,12 @@ async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks
     let c = check(&app, &token, &oid, web_name).await;
     assert_eq!(code(&c), "dcv_http_status", "{c}");
     assert_eq!(c["last_check"]["seen"], "404");
-    http.set(&path, 302, &[("location", "http://elsewhere.example/x")], b"");
+    http.set(
+        &path,
+        302,
+        &[("location", "http://elsewhere.example/x")],
+        b"",
+    );
     let c = check(&app, &token, &oid, web_name).await;
     assert_eq!(code(&c), "dcv_redirected_elsewhere", "{c}");
     assert_eq!(c["last_check"]["seen"], "http://elsewhere.example/x");
@@ -170,11 +203,21 @@ async fn a_multi_name_order_is_validated_by_dns_and_by_http_after_failing_checks
         .await)
     .await;
     assert_eq!(all["all_valid"], true, "{all}");
-    let w = all["items"].as_array().unwrap().iter().find(|i| i["name"] == web_name).unwrap();
+    let w = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == web_name)
+        .unwrap();
     assert_eq!(w["validated"]["method"], "http-file");
 
-    assert_eq!(life(&app, &token, &oid).await["requirements"]["domain_control"], "valid");
-    let res = app.post(&format!("/orders/{oid}/approve"), &op, &json!({})).await;
+    assert_eq!(
+        life(&app, &token, &oid).await["requirements"]["domain_control"],
+        "valid"
+    );
+    let res = app
+        .post(&format!("/orders/{oid}/approve"), &op, &json!({}))
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
@@ -211,15 +254,31 @@ async fn bad_requests_name_their_rule_and_operators_only_read() {
         let (app, token) = (&app, &token);
         async move { app.put(&path, token, &body).await }
     };
-    assert_problem(put("certigna.fr", "http-file").await, 422, "validation_failed").await;
-    let p = assert_problem(put("certigna.fr", "carrier-pigeon").await, 422, "validation_failed").await;
+    assert_problem(
+        put("certigna.fr", "http-file").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let p = assert_problem(
+        put("certigna.fr", "carrier-pigeon").await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(p["errors"][0]["code"], "dcv_unknown_method");
     let p = assert_problem(put("other.fr", "dns-txt").await, 422, "validation_failed").await;
     assert_eq!(p["errors"][0]["code"], "dcv_unknown_domain");
-    let p = assert_problem(put("certigna.fr", "http-file").await, 422, "validation_failed").await;
+    let p = assert_problem(
+        put("certigna.fr", "http-file").await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(p["errors"][0]["code"], "dcv_http_file_for_wildcard");
     assert_problem(
-        app.post(&format!("/orders/{oid}/domains/check"), &op, &json!({})).await,
+        app.post(&format!("/orders/{oid}/domains/check"), &op, &json!({}))
+            .await,
         403,
         "read_only",
     )

@@ -16,10 +16,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 #[derive(Debug, Clone)]
 pub enum Zone {
     /// These records (TXT values, A addresses).
-    Records {
-        txt: Vec<String>,
-        a: Vec<Ipv4Addr>,
-    },
+    Records { txt: Vec<String>, a: Vec<Ipv4Addr> },
     /// SERVFAIL.
     ServFail,
     /// No answer at all (the resolver times out).
@@ -91,7 +88,11 @@ impl TestDns {
 
 fn answer(query: &Message, zone: &HashMap<String, Zone>) -> Option<Message> {
     let q = query.queries().first()?.clone();
-    let name = q.name().to_ascii().trim_end_matches('.').to_ascii_lowercase();
+    let name = q
+        .name()
+        .to_ascii()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     let mut reply = Message::new();
     reply
         .set_id(query.id())
@@ -163,12 +164,11 @@ impl TestHttp {
                 }
                 let text = String::from_utf8_lossy(&req);
                 let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let (status, headers, body) = p
-                    .lock()
-                    .unwrap()
-                    .get(&path)
-                    .cloned()
-                    .unwrap_or((404, vec![], b"not found".to_vec()));
+                let (status, headers, body) = p.lock().unwrap().get(&path).cloned().unwrap_or((
+                    404,
+                    vec![],
+                    b"not found".to_vec(),
+                ));
                 let mut head = format!(
                     "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
                     body.len()

@@ -95,18 +95,36 @@ pub enum ControlStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Diagnosis {
     /// The expected value was found: the answer seen.
-    Valid { answer: String },
+    Valid {
+        answer: String,
+    },
     NameNotFound,
     NoTxtRecord,
-    OtherTxtValues { values: Vec<String> },
-    WrongLabel { found_at: String },
-    HttpStatus { status: u16 },
-    RedirectedElsewhere { location: String },
-    ContentDiffers { first_bytes: String },
+    OtherTxtValues {
+        values: Vec<String>,
+    },
+    WrongLabel {
+        found_at: String,
+    },
+    HttpStatus {
+        status: u16,
+    },
+    RedirectedElsewhere {
+        location: String,
+    },
+    ContentDiffers {
+        first_bytes: String,
+    },
     Timeout,
-    DnsServerFailure { detail: String },
-    ConnectionFailed { detail: String },
-    PrivateTarget { address: String },
+    DnsServerFailure {
+        detail: String,
+    },
+    ConnectionFailed {
+        detail: String,
+    },
+    PrivateTarget {
+        address: String,
+    },
     TokenExpired,
 }
 
@@ -161,7 +179,12 @@ pub enum DnsAnswer {
 
 /// The diagnosis of a `dns-txt` check: `at_label` answered for `_certorder-challenge.<name>`,
 /// `at_name` for the name itself.
-pub fn evaluate_dns(name: &str, expected: &Token, at_label: &DnsAnswer, at_name: &DnsAnswer) -> Diagnosis {
+pub fn evaluate_dns(
+    name: &str,
+    expected: &Token,
+    at_label: &DnsAnswer,
+    at_name: &DnsAnswer,
+) -> Diagnosis {
     let label = format!("{DNS_LABEL}.{name}");
     match at_label {
         DnsAnswer::Records(values) if values.iter().any(|v| v.trim() == expected.as_str()) => {
@@ -292,7 +315,11 @@ impl DomainControl {
 
     /// Taken as valid without a check (the sandbox's test suffix), for `reuse_days`.
     pub fn validate_by_test_suffix(&mut self, suffix: &str, now: DateTime<Utc>, reuse_days: u32) {
-        self.mark_valid(format!("sandbox: under the test suffix {suffix}"), now, reuse_days);
+        self.mark_valid(
+            format!("sandbox: under the test suffix {suffix}"),
+            now,
+            reuse_days,
+        );
     }
 
     fn mark_valid(&mut self, answer: String, now: DateTime<Utc>, reuse_days: u32) {
@@ -342,7 +369,12 @@ impl DomainControl {
     }
 
     /// Another method: a new token, pending again (unless still valid), checked in a minute.
-    pub fn change_method(&mut self, method: Method, token: Token, now: DateTime<Utc>) -> Result<(), DcvError> {
+    pub fn change_method(
+        &mut self,
+        method: Method,
+        token: Token,
+        now: DateTime<Utc>,
+    ) -> Result<(), DcvError> {
         if method == Method::HttpFile && self.wildcard {
             return Err(DcvError::HttpFileForWildcard);
         }
@@ -431,15 +463,23 @@ mod tests {
 
     #[test]
     fn the_back_off_is_a_minute_then_a_quarter_then_an_hour_then_stops() {
-        assert_eq!(recheck_delay(Duration::minutes(3)), Some(Duration::minutes(1)));
-        assert_eq!(recheck_delay(Duration::hours(3)), Some(Duration::minutes(15)));
+        assert_eq!(
+            recheck_delay(Duration::minutes(3)),
+            Some(Duration::minutes(1))
+        );
+        assert_eq!(
+            recheck_delay(Duration::hours(3)),
+            Some(Duration::minutes(15))
+        );
         assert_eq!(recheck_delay(Duration::days(5)), Some(Duration::hours(1)));
         assert_eq!(recheck_delay(Duration::days(12)), None);
     }
 
     #[test]
     fn http_file_is_refused_for_a_wildcard_and_a_new_method_gets_a_new_token() {
-        let now = Utc::now();
+        let now = DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let mut w = DomainControl::new("*.a.fr", t(), now);
         assert_eq!(w.name, "a.fr");
         assert_eq!(
@@ -450,12 +490,16 @@ mod tests {
         d.change_method(Method::HttpFile, Token::from_bytes([9; 20]), now)
             .unwrap();
         assert_ne!(d.token, t());
-        assert!(d.url(80).starts_with("http://www.a.fr/.well-known/pki-validation/"));
+        assert!(d
+            .url(80)
+            .starts_with("http://www.a.fr/.well-known/pki-validation/"));
     }
 
     #[test]
     fn a_valid_check_lasts_its_reuse_period_then_expires() {
-        let now = Utc::now();
+        let now = DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let mut d = DomainControl::new("www.a.fr", t(), now);
         d.record(Diagnosis::Valid { answer: "x".into() }, now, 200);
         assert_eq!(d.status(now + Duration::days(199)), ControlStatus::Valid);

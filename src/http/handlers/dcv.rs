@@ -7,7 +7,9 @@ use crate::app;
 use crate::domain::dcv::Method;
 use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::http::auth::Authenticated;
-use crate::http::dcv_views::{DomainControlListResponse, DomainControlResponse, SetDcvMethodRequest};
+use crate::http::dcv_views::{
+    DomainControlListResponse, DomainControlResponse, SetDcvMethodRequest,
+};
 use crate::http::handlers::orders::order_id;
 use crate::http::json::ValidJson;
 use crate::http::problem::{ApiError, Problem};
