@@ -313,3 +313,74 @@ async fn outside_tests_a_name_pointing_to_loopback_is_not_fetched() {
     assert_eq!(code(&c), "dcv_private_target", "{c}");
     assert_eq!(c["last_check"]["seen"], "127.0.0.1");
 }
+
+fn run_jobs(
+    app: &TestApp,
+    dns: &TestDns,
+    at: chrono::DateTime<chrono::Utc>,
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_certorder"))
+        .arg("run-jobs")
+        .arg("--now")
+        .arg(at.to_rfc3339())
+        .env("DATABASE_URL", crate::support::database_url(&app.db_name))
+        .env("CERTORDER_ENV", "development")
+        .env("ISSUER", "sandbox")
+        .env("SANDBOX_CA_DIR", crate::support::sandbox_ca_dir())
+        .env("DCV_RESOLVER", dns.addr.to_string())
+        .env("DCV_TEST_SUFFIXES", "certorder-test")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_pending_domain_is_rechecked_once_by_two_schedulers_on_its_back_off_schedule() {
+    let dns = TestDns::start();
+    let http = TestHttp::start();
+    let app = spawn(&dns, &http).await;
+    let token = app.token(CLIENT).await;
+    let oid = submitted_with(&app, &token, "ec_p256_ok.pem").await;
+    let name = "www.certigna.fr";
+    let c = check(&app, &token, &oid, name).await;
+    assert_eq!(code(&c), "dcv_name_not_found");
+    let checked: chrono::DateTime<chrono::Utc> =
+        c["last_check"]["at"].as_str().unwrap().parse().unwrap();
+    let next: chrono::DateTime<chrono::Utc> = c["next_check_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        next - checked,
+        chrono::Duration::minutes(1),
+        "every minute at first"
+    );
+    dns.txt(
+        &format!("{LABEL}.{name}"),
+        &[c["publish"]["value"].as_str().unwrap()],
+    );
+
+    // two replicas' schedulers at once, two minutes later: the domain is checked once
+    let at = checked + chrono::Duration::minutes(2);
+    let (a, b) = (run_jobs(&app, &dns, at), run_jobs(&app, &dns, at));
+    let mut rechecked = 0;
+    for out in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            if let Some(n) = line.strip_suffix(" domain(s) rechecked") {
+                rechecked += n.parse::<u32>().unwrap();
+            }
+        }
+    }
+    assert_eq!(rechecked, 1);
+    let list = ok(app.get(&format!("/orders/{oid}/domains"), &token).await).await;
+    let c = &list["items"][0];
+    assert_eq!(c["status"], "valid", "{c}");
+    let at_seen: chrono::DateTime<chrono::Utc> =
+        c["validated"]["at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(at_seen, at, "recorded at the scheduler's (injected) time");
+    assert!(c["next_check_at"].is_null());
+}
