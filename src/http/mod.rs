@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod bounded_pool;
 pub(crate) mod contract;
+pub(crate) mod dcv_views;
 pub(crate) mod handlers;
 pub(crate) mod idempotency;
 pub(crate) mod json;
@@ -200,6 +201,10 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::lifecycle::record_revocation)
         .route(handlers::lifecycle::timeline)
         .route(handlers::lifecycle::review_queue)
+        .route(handlers::dcv::list_domain_controls)
+        .route(handlers::dcv::set_domain_method)
+        .route(handlers::dcv::check_domains_now)
+        .route(handlers::dcv::check_domain)
         .route(handlers::events::list_events)
         .route(handlers::health::live)
         .route(handlers::health::ready)

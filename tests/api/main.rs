@@ -8,6 +8,8 @@ mod support;
 mod auth;
 mod contract;
 mod csr;
+mod dcv;
+mod dcv_peers;
 mod documents;
 mod errors;
 mod feed;
