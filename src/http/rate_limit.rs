@@ -61,6 +61,9 @@ pub const LIMITED: &[(&str, &str, Class)] = &[
     ("GET", "/orders/{id}/formulaire.pdf", Class::Pdf),
     ("POST", "/csr/decode", Class::Checks),
     ("POST", "/domains/check", Class::Checks),
+    // "check now" makes outbound DNS and HTTP requests on the caller's behalf
+    ("POST", "/orders/{id}/domains/{name}/check", Class::Checks),
+    ("POST", "/orders/{id}/domains/check", Class::Checks),
 ];
 
 pub use crate::config::{Limit, RateLimitSettings};

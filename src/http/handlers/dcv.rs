@@ -67,10 +67,13 @@ pub async fn list_domain_controls(
     request_body = SetDcvMethodRequest,
     responses(
         (status = 200, description = "The control, with its new token", body = DomainControlResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the order's owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order for this account", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The order is not submitted (`dcv_not_submitted`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown method or name, or http-file for a wildcard", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
