@@ -12,6 +12,7 @@ pub(crate) mod panic;
 pub(crate) mod password_pool;
 pub mod problem;
 pub(crate) mod rate_limit;
+pub(crate) mod scopes;
 pub(crate) mod step_views;
 pub(crate) mod steps;
 pub(crate) mod views;
