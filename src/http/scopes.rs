@@ -97,6 +97,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_secured_route_of_the_contract_is_in_the_scope_table_and_nothing_else_is() {
+        let api = serde_json::to_value(crate::http::openapi()).unwrap();
+        let mut secured = Vec::new();
+        for (path, item) in api["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                    let method = method.to_uppercase();
+                    assert!(
+                        requirement(&method, path).is_some(),
+                        "{method} {path} is secured but missing from http/scopes.rs"
+                    );
+                    secured.push((method, path.clone()));
+                }
+            }
+        }
+        for (m, p, _) in TABLE {
+            assert!(
+                secured.iter().any(|(sm, sp)| sm == m && sp == p),
+                "{m} {p} is in the scope table but not a secured route of the contract"
+            );
+        }
+    }
+
+    #[test]
     fn a_person_passes_everywhere_and_a_client_only_with_the_route_scope() {
         let r = requirement("GET", "/orders");
         assert_eq!(check(r, None), Ok(()));
