@@ -10,8 +10,8 @@ use crate::domain::account::credentials::{
     secret_matches, Scope, Secret, CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, REFRESH_TOKEN_PREFIX,
 };
 use crate::domain::account::{Account, AccountId};
-use crate::persistence::credentials::{self as repo, NewApiClient};
 pub use crate::persistence::credentials::ApiClient;
+use crate::persistence::credentials::{self as repo, NewApiClient};
 use crate::persistence::{accounts, DbError};
 
 fn random(n: usize) -> String {
@@ -57,7 +57,10 @@ pub async fn create_client(
 }
 
 pub async fn list_clients(app: &App, account: AccountId) -> Result<Vec<ApiClient>, AppError> {
-    Ok(app.db.run(move |conn| repo::list_clients(conn, account)).await?)
+    Ok(app
+        .db
+        .run(move |conn| repo::list_clients(conn, account))
+        .await?)
 }
 
 pub async fn revoke_client(app: &App, account: AccountId, id: Uuid) -> Result<(), AppError> {
@@ -148,7 +151,14 @@ pub async fn refresh(app: &App, presented: Secret, ttl: Duration) -> Result<Refr
                 return Ok(Some(Err(true)));
             }
             repo::mark_used(conn, row.id, now)?;
-            repo::insert_refresh(conn, row.family_id, row.account_id, &next_hash, now, now + ttl)?;
+            repo::insert_refresh(
+                conn,
+                row.family_id,
+                row.account_id,
+                &next_hash,
+                now,
+                now + ttl,
+            )?;
             Ok(Some(Ok(accounts::find_by_id(conn, row.account_id)?)))
         })
         .await?;
@@ -181,7 +191,10 @@ pub async fn logout(app: &App, presented: Secret) -> Result<bool, AppError> {
 
 /// The caller's account (`GET /me`).
 pub async fn me(app: &App, account: AccountId) -> Result<Account, AppError> {
-    Ok(app.db.run(move |conn| accounts::find_by_id(conn, account)).await?)
+    Ok(app
+        .db
+        .run(move |conn| accounts::find_by_id(conn, account))
+        .await?)
 }
 
 /// The refresh tokens' lifetime from its setting.

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::problem::{ApiError, AuthFailure};
-use crate::config::JwtSettings;
 use super::scopes::{self, Refusal};
+use crate::config::JwtSettings;
 use crate::domain::account::credentials::{parse_scope_string, scope_string, Scope};
 use crate::domain::account::{Account, AccountId, Caller, Role};
 

@@ -213,7 +213,9 @@ impl ApiError {
             ApiError::InsufficientScope(_) => Code::InsufficientScope,
             ApiError::SignInRequired => Code::SignInRequired,
             ApiError::InvalidClient { .. } => Code::InvalidClient,
-            ApiError::InvalidGrant(issues) => issues.first().map_or(Code::RefreshTokenInvalid, |i| i.code),
+            ApiError::InvalidGrant(issues) => {
+                issues.first().map_or(Code::RefreshTokenInvalid, |i| i.code)
+            }
             ApiError::OperatorOnly => Code::OperatorOnly,
             ApiError::NotAcceptable => Code::NotAcceptable,
             ApiError::NotFound => Code::NotFound,

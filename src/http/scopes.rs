@@ -133,7 +133,10 @@ mod tests {
             check(requirement("POST", "/api-clients"), Some(&[OrdersWrite])),
             Err(Refusal::SignInOnly)
         );
-        assert_eq!(check(None, Some(&Scope::all().collect::<Vec<_>>())), Err(Refusal::SignInOnly));
+        assert_eq!(
+            check(None, Some(&Scope::all().collect::<Vec<_>>())),
+            Err(Refusal::SignInOnly)
+        );
         assert_eq!(check(requirement("GET", "/me"), Some(&[])), Ok(()));
     }
 }

@@ -66,7 +66,10 @@ pub struct NewApiClient<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub fn insert_client(conn: &mut PgConnection, new: &NewApiClient<'_>) -> Result<ApiClient, DbError> {
+pub fn insert_client(
+    conn: &mut PgConnection,
+    new: &NewApiClient<'_>,
+) -> Result<ApiClient, DbError> {
     let row = diesel::insert_into(api_clients::table)
         .values((
             api_clients::id.eq(new.id),
@@ -83,7 +86,10 @@ pub fn insert_client(conn: &mut PgConnection, new: &NewApiClient<'_>) -> Result<
 }
 
 /// The account's clients, revoked ones included, oldest first.
-pub fn list_clients(conn: &mut PgConnection, account: AccountId) -> Result<Vec<ApiClient>, DbError> {
+pub fn list_clients(
+    conn: &mut PgConnection,
+    account: AccountId,
+) -> Result<Vec<ApiClient>, DbError> {
     api_clients::table
         .filter(api_clients::account_id.eq(account.0))
         .order((api_clients::created_at.asc(), api_clients::id.asc()))
@@ -173,29 +179,40 @@ pub struct RefreshRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-pub fn lock_refresh(conn: &mut PgConnection, token_hash: &str) -> Result<Option<RefreshRow>, DbError> {
-    let row: Option<(Uuid, Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-        refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(token_hash))
-            .select((
-                refresh_tokens::id,
-                refresh_tokens::family_id,
-                refresh_tokens::account_id,
-                refresh_tokens::expires_at,
-                refresh_tokens::used_at,
-                refresh_tokens::revoked_at,
-            ))
-            .for_update()
-            .first(conn)
-            .optional()?;
-    Ok(row.map(|(id, family_id, account_id, expires_at, used_at, revoked_at)| RefreshRow {
-        id,
-        family_id,
-        account_id: AccountId(account_id),
-        expires_at,
-        used_at,
-        revoked_at,
-    }))
+pub fn lock_refresh(
+    conn: &mut PgConnection,
+    token_hash: &str,
+) -> Result<Option<RefreshRow>, DbError> {
+    let row: Option<(
+        Uuid,
+        Uuid,
+        Uuid,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    )> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select((
+            refresh_tokens::id,
+            refresh_tokens::family_id,
+            refresh_tokens::account_id,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+            refresh_tokens::revoked_at,
+        ))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    Ok(row.map(
+        |(id, family_id, account_id, expires_at, used_at, revoked_at)| RefreshRow {
+            id,
+            family_id,
+            account_id: AccountId(account_id),
+            expires_at,
+            used_at,
+            revoked_at,
+        },
+    ))
 }
 
 pub fn mark_used(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
@@ -206,7 +223,11 @@ pub fn mark_used(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Resul
 }
 
 /// Revokes every token of the family still unrevoked.
-pub fn revoke_family(conn: &mut PgConnection, family_id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
+pub fn revoke_family(
+    conn: &mut PgConnection,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))

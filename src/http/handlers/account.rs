@@ -210,8 +210,14 @@ impl From<ApiClient> for ApiClientResponse {
 /// A client just created: its secret is shown here once, never again.
 #[derive(Serialize, ToSchema)]
 pub struct CreatedApiClientResponse {
-    #[serde(flatten)]
-    pub client: ApiClientResponse,
+    pub id: Uuid,
+    /// What `POST /auth/token` takes as `client_id`.
+    #[schema(max_length = 100, example = "coc_3kTzq8V1xLm2Qw9Rb7Yd5Hc4")]
+    pub client_id: String,
+    #[schema(max_length = 100)]
+    pub name: String,
+    pub scopes: Vec<ScopeView>,
+    pub created_at: DateTime<Utc>,
     /// Keep it now: it is stored only as a hash and cannot be shown again.
     #[schema(max_length = 100, format = Password, example = "cos_…")]
     pub client_secret: String,
@@ -309,7 +315,11 @@ pub async fn create_api_client(
         .insert_header((actix_web::http::header::LOCATION, location))
         .json(CreatedApiClientResponse {
             client_secret: created.secret.expose().to_owned(),
-            client: created.client.into(),
+            id: created.client.id,
+            client_id: created.client.client_id,
+            name: created.client.name,
+            scopes: created.client.scopes.into_iter().map(Into::into).collect(),
+            created_at: created.client.created_at,
         }))
 }
 

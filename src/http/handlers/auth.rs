@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 use crate::app::auth::{self, Attempt, Rule};
 use crate::app::credentials::{self, ClientAuth, Refreshed};
 use crate::domain::account::credentials::{parse_scope_string, scope_string, Scope, Secret};
-use crate::domain::account::Account;
-use crate::domain::shared::issue::FieldIssue;
 use crate::domain::account::normalize_username;
+use crate::domain::account::Account;
 use crate::domain::shared::issue::Code;
+use crate::domain::shared::issue::FieldIssue;
 use crate::http::json::{parse_json, RawBody};
 use crate::http::problem::{ApiError, AuthFailure, Problem};
 use crate::http::rate_limit;
@@ -320,12 +320,9 @@ async fn client_credentials_grant(
         None => None,
         Some(s) => Some(parse_scope_string(s).ok_or_else(|| scope_problem(Code::ScopeUnknown))?),
     };
-    let outcome = credentials::authenticate_client(
-        &state.app,
-        client_id,
-        Secret::from_presented(secret),
-    )
-    .await?;
+    let outcome =
+        credentials::authenticate_client(&state.app, client_id, Secret::from_presented(secret))
+            .await?;
     let (account, client) = match outcome {
         ClientAuth::Ok(found) => *found,
         ClientAuth::Refused => {
@@ -393,7 +390,9 @@ async fn password_grant(
     req: &HttpRequest,
     grant: PasswordGrant,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let PasswordGrant { username, password, .. } = grant;
+    let PasswordGrant {
+        username, password, ..
+    } = grant;
     // A name that cannot be a username still costs one hash, and is throttled like others.
     let username = normalize_username(&username).unwrap_or_else(|| {
         let mut s: String = username.trim().to_lowercase().chars().take(64).collect();
@@ -405,8 +404,7 @@ async fn password_grant(
         .passwords
         .try_admit()
         .map_err(|_| ApiError::Unavailable { retry_after: 1 })?;
-    let address =
-        rate_limit::request_address(req, state.limits.trusts_forwarded_for()).to_string();
+    let address = rate_limit::request_address(req, state.limits.trusts_forwarded_for()).to_string();
     let now = Utc::now();
     let settings = &state.settings;
     let pair_rule = Rule {
