@@ -179,40 +179,35 @@ pub struct RefreshRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+struct RefreshTokenRow {
+    id: Uuid,
+    family_id: Uuid,
+    account_id: Uuid,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
 pub fn lock_refresh(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> Result<Option<RefreshRow>, DbError> {
-    let row: Option<(
-        Uuid,
-        Uuid,
-        Uuid,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-    )> = refresh_tokens::table
+    let row = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
-        .select((
-            refresh_tokens::id,
-            refresh_tokens::family_id,
-            refresh_tokens::account_id,
-            refresh_tokens::expires_at,
-            refresh_tokens::used_at,
-            refresh_tokens::revoked_at,
-        ))
+        .select(RefreshTokenRow::as_select())
         .for_update()
         .first(conn)
         .optional()?;
-    Ok(row.map(
-        |(id, family_id, account_id, expires_at, used_at, revoked_at)| RefreshRow {
-            id,
-            family_id,
-            account_id: AccountId(account_id),
-            expires_at,
-            used_at,
-            revoked_at,
-        },
-    ))
+    Ok(row.map(|r| RefreshRow {
+        id: r.id,
+        family_id: r.family_id,
+        account_id: AccountId(r.account_id),
+        expires_at: r.expires_at,
+        used_at: r.used_at,
+        revoked_at: r.revoked_at,
+    }))
 }
 
 pub fn mark_used(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
