@@ -81,7 +81,20 @@ def run() -> None:
     os.makedirs(report, exist_ok=True)  # schemathesis keeps its cache in the working directory
     rc = subprocess.run(args, cwd=report, env=dict(os.environ, NO_COLOR="1")).returncode
     check(svc.proc.poll() is None, "the service died under fuzzing")
+    if rc != 0:
+        print_failures(report)
     check(rc == 0, f"schemathesis found problems (exit {rc}); service log: {svc.logpath}")
+
+
+def print_failures(report: str) -> None:
+    """The failures of the JUnit report (each with its curl reproduction), printed last: CI
+    shows only the end of the output, where schemathesis puts its summary."""
+    import xml.etree.ElementTree as ET
+    for path in sorted(glob.glob(os.path.join(report, "*.xml"))):
+        for case in ET.parse(path).getroot().iter("testcase"):
+            for failure in list(case.iter("failure")) + list(case.iter("error")):
+                text = (failure.get("message") or "") + "\n" + (failure.text or "")
+                log(f"FAILURE in {case.get('name')}:\n{text.strip()[:3000]}")
 
 
 if __name__ == "__main__":

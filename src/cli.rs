@@ -56,6 +56,10 @@ pub async fn run_jobs(args: RunJobs, settings: Settings) -> CliResult {
     }
     let n = crate::app::lifecycle::run_due(&app).await?;
     println!("{n} job(s) run");
+    let d = crate::app::dcv::run_due(&app, None).await?;
+    if d > 0 {
+        println!("{d} domain(s) rechecked");
+    }
     Ok(())
 }
 

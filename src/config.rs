@@ -114,6 +114,9 @@ pub struct Settings {
     /// `UPLOAD_TIMEOUT_SECONDS`: the longest a file may take to arrive once its turn came
     /// (default 120); a slower one gets 408, so that one slow client cannot hold the turn.
     pub upload_timeout: Duration,
+    /// Domain control checks (`DCV_RESOLVER`, `DCV_ALLOW_PRIVATE_TARGETS`, `DCV_HTTP_PORT`,
+    /// `DCV_TIMEOUT_SECONDS`, `DCV_MAX_BYTES`, `DCV_TEST_SUFFIXES`: see `crate::dcv`).
+    pub dcv: crate::dcv::DcvSettings,
 }
 
 /// How certificates are issued (see `crate::issuer`).
@@ -498,6 +501,29 @@ impl Settings {
             },
             upload_concurrency: src.parse::<usize>("UPLOAD_CONCURRENCY", 1)?.max(1),
             upload_timeout: Duration::from_secs(src.parse("UPLOAD_TIMEOUT_SECONDS", 120)?.max(1)),
+            dcv: crate::dcv::DcvSettings {
+                resolver: match src.var("DCV_RESOLVER").as_deref() {
+                    None | Some("system") | Some("") => None,
+                    Some(v) => Some(v.parse().map_err(|_| ConfigError::Invalid {
+                        name: "DCV_RESOLVER",
+                        reason: format!("expected system or ip:port, got {v:?}"),
+                    })?),
+                },
+                allow_private_targets: src.flag("DCV_ALLOW_PRIVATE_TARGETS", false)?,
+                http_port: src.parse("DCV_HTTP_PORT", 80)?,
+                timeout: Duration::from_secs(src.parse("DCV_TIMEOUT_SECONDS", 5)?.max(1)),
+                max_bytes: src.parse("DCV_MAX_BYTES", 4096)?,
+                test_suffixes: src
+                    .var("DCV_TEST_SUFFIXES")
+                    .unwrap_or_else(|| match environment {
+                        Environment::Production => String::new(),
+                        _ => "certorder-test".into(),
+                    })
+                    .split(',')
+                    .map(|s| s.trim().trim_start_matches('.').to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            },
         })
     }
 }

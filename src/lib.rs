@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dcv;
 pub mod domain;
 pub mod housekeeping;
 pub mod http;

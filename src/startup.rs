@@ -144,7 +144,9 @@ pub fn build_app(db: Db, settings: &Settings) -> Result<app::App, StartupError> 
     let issuer = crate::issuance::from_settings(settings).map_err(StartupError::Issuer)?;
     // the store is built on first use (see `storage`)
     let storage = Storage::new(settings.storage.clone())?;
-    Ok(app::App::new(db, catalog, default_rules(), issuer).with_storage(storage))
+    Ok(app::App::new(db, catalog, default_rules(), issuer)
+        .with_storage(storage)
+        .with_dcv(settings.dcv.clone()))
 }
 
 fn run(

@@ -13,8 +13,8 @@ use crate::domain::account::{AccountId, Caller, Role};
 use crate::domain::catalog::AfterCommander;
 use crate::domain::order::life::TimelineEntry;
 use crate::domain::order::life::{
-    CertificateRef, DomainControlStatus, IssuanceMode, IssuanceSource, LifeError, NextAction,
-    PaymentStatus, RejectionReason, Requirements, RevocationReason,
+    CertificateRef, IssuanceMode, IssuanceSource, LifeError, NextAction, PaymentStatus,
+    RejectionReason, Requirements, RevocationReason,
 };
 use crate::domain::order::{Order, OrderData, OrderId, OrderStatus};
 use crate::domain::pki::chain::certificates_of_pem;
@@ -86,24 +86,25 @@ fn policy_of(order: &OrderData) -> AfterCommander {
 
 /// The requirements of a submitted order: each slot's status, the payment, domain control
 /// (valid until the issue "Domain control" exists).
-fn requirements(conn: &mut PgConnection, order: &OrderData) -> Result<Requirements, AppError> {
+fn requirements(
+    conn: &mut PgConnection,
+    app: &App,
+    order: &OrderData,
+) -> Result<Requirements, AppError> {
     Ok(Requirements {
         documents: documents::slot_statuses(conn, order.id)?,
         payment: match order.life.payment {
             Some(_) => PaymentStatus::Received,
             None => PaymentStatus::Awaiting,
         },
-        domain_control: DomainControlStatus::Valid,
+        domain_control: super::dcv::status(conn, app, order)?,
     })
 }
 
-fn outcome(
-    conn: &mut PgConnection,
-    order: Order,
-    mode: IssuanceMode,
-) -> Result<LifeOutcome, AppError> {
+fn outcome(conn: &mut PgConnection, app: &App, order: Order) -> Result<LifeOutcome, AppError> {
+    let mode = app.issuer.mode();
     let requirements = match order.status {
-        OrderStatus::Submitted | OrderStatus::Validated => Some(requirements(conn, &order)?),
+        OrderStatus::Submitted | OrderStatus::Validated => Some(requirements(conn, app, &order)?),
         _ => None,
     };
     let next_action = order.next_action(requirements.as_ref(), mode);
@@ -128,14 +129,13 @@ where
     F: FnOnce(&mut PgConnection, &mut Order, &App) -> Result<(), AppError> + Send + 'static,
 {
     let app = app.clone();
-    let mode = app.issuer.mode();
     app.db
         .clone()
         .transaction(move |conn| {
             let mut order = orders::lock_visible(conn, id, &caller)?;
             f(conn, &mut order, &app)?;
             let saved = save(conn, order)?;
-            outcome(conn, saved, mode)
+            outcome(conn, &app, saved)
         })
         .await
 }
@@ -178,11 +178,12 @@ where
 
 /// The order's life: requirements and next action.
 pub async fn get(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
-    let mode = app.issuer.mode();
+    let app = app.clone();
     app.db
+        .clone()
         .run(move |conn| {
             let order = orders::find_visible(conn, id, &caller)?;
-            outcome(conn, order, mode)
+            outcome(conn, &app, order)
         })
         .await
 }
@@ -206,7 +207,7 @@ pub async fn approve(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutco
     operator_only(&caller)?;
     let by = caller.account_id;
     let approved = change(app, caller.clone(), id, move |conn, order, app| {
-        let r = requirements(conn, order)?;
+        let r = requirements(conn, app, order)?;
         let now = app.now();
         order.approve(&r, by, now)?;
         if app.issuer.mode() == IssuanceMode::Sandbox {
@@ -327,13 +328,15 @@ pub async fn review_queue(
 ) -> Result<Vec<LifeOutcome>, AppError> {
     operator_only(&caller)?;
     let mode = app.issuer.mode();
+    let app = app.clone();
     app.db
+        .clone()
         .run(move |conn| -> Result<_, AppError> {
             let ids = life::awaiting_operator(conn, mode == IssuanceMode::Manual, limit)?;
             ids.into_iter()
                 .map(|id| {
                     let order = orders::find(conn, id)?;
-                    outcome(conn, order, mode)
+                    outcome(conn, &app, order)
                 })
                 .collect()
         })

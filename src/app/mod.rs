@@ -8,6 +8,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod credentials;
+pub mod dcv;
 pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod lifecycle;
@@ -61,6 +62,8 @@ pub struct App {
     pub issuer: Arc<dyn lifecycle::CertificateIssuer>,
     /// The uploaded justificatifs' bytes (built on first use).
     pub storage: Storage,
+    /// The domain control checks (DNS queries, HTTP fetches).
+    pub dcv: Arc<crate::dcv::Checker>,
 }
 
 impl App {
@@ -77,6 +80,7 @@ impl App {
             clock: Arc::new(SystemClock),
             issuer,
             storage: Storage::directory(crate::storage::DEFAULT_STORAGE_URL),
+            dcv: Arc::new(crate::dcv::Checker::new(Default::default())),
         }
     }
 
@@ -89,6 +93,12 @@ impl App {
     /// The same, storing uploads in `storage`.
     pub fn with_storage(mut self, storage: Storage) -> Self {
         self.storage = storage;
+        self
+    }
+
+    /// The same, with these domain control settings.
+    pub fn with_dcv(mut self, settings: crate::dcv::DcvSettings) -> Self {
+        self.dcv = Arc::new(crate::dcv::Checker::new(settings));
         self
     }
 
@@ -158,6 +168,15 @@ pub enum AppError {
     /// The object store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Domain control: the order has no such name.
+    #[error("no such domain in the order")]
+    UnknownDomain,
+    /// Domain control: a method the name cannot use.
+    #[error(transparent)]
+    Dcv(#[from] crate::domain::dcv::DcvError),
+    /// Domain control is open only while the order is submitted.
+    #[error("the order is {0:?}: domain control is closed")]
+    DcvClosed(OrderStatus),
     #[error(transparent)]
     Db(DbError),
 }

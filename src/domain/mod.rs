@@ -9,6 +9,7 @@
 
 pub(crate) mod account;
 pub(crate) mod catalog;
+pub(crate) mod dcv;
 pub mod documents;
 pub(crate) mod order;
 pub(crate) mod pki;

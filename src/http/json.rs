@@ -246,10 +246,10 @@ impl<'de> serde::Deserializer<'de> for Strict {
     }
 }
 
-/// An optional JSON body: empty, blank or `null` means none.
+/// An optional JSON body: no body (zero bytes) or the JSON `null` means none. A body of only
+/// white space is not JSON (400 `malformed_body`), as the contract says.
 pub fn parse_optional_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Option<T>, ApiError> {
-    let trimmed = bytes.trim_ascii();
-    if trimmed.is_empty() || trimmed == b"null" {
+    if bytes.is_empty() || bytes.trim_ascii() == b"null" {
         return Ok(None);
     }
     parse_json(bytes).map(Some)
@@ -471,5 +471,18 @@ mod tests {
         assert!(matches!(parse_optional_json::<Sample>(b" null "), Ok(None)));
         assert!(matches!(parse_optional_json::<Sample>(b""), Ok(None)));
         assert!(parse_optional_json::<Sample>(b"[null]").is_err());
+    }
+
+    #[test]
+    fn an_optional_body_of_only_white_space_is_malformed_not_absent() {
+        for blank in [&b"\t"[..], b" ", b"\r\n"] {
+            assert!(
+                matches!(
+                    parse_optional_json::<Sample>(blank),
+                    Err(ApiError::MalformedBody(_))
+                ),
+                "{blank:?} was taken for no body"
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod bounded_pool;
 pub(crate) mod contract;
+pub(crate) mod dcv_views;
 pub(crate) mod handlers;
 pub(crate) mod idempotency;
 pub(crate) mod json;
@@ -11,6 +12,7 @@ pub(crate) mod life_views;
 pub(crate) mod panic;
 pub(crate) mod password_pool;
 pub mod problem;
+pub(crate) mod query;
 pub(crate) mod rate_limit;
 pub(crate) mod scopes;
 pub(crate) mod step_views;
@@ -205,6 +207,10 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::lifecycle::record_revocation)
         .route(handlers::lifecycle::timeline)
         .route(handlers::lifecycle::review_queue)
+        .route(handlers::dcv::list_domain_controls)
+        .route(handlers::dcv::set_domain_method)
+        .route(handlers::dcv::check_domains_now)
+        .route(handlers::dcv::check_domain)
         .route(handlers::events::list_events)
         .route(handlers::health::live)
         .route(handlers::health::ready)

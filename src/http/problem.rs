@@ -682,6 +682,28 @@ impl From<AppError> for ApiError {
             ),
             AppError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             AppError::Slot(e) => slot_refused(e),
+            AppError::UnknownDomain => ApiError::Validation(vec![FieldIssue::new(
+                "/name",
+                Code::DcvUnknownDomain,
+                Code::DcvUnknownDomain.fr(),
+                Code::DcvUnknownDomain.en(),
+            )]),
+            AppError::Dcv(crate::domain::dcv::DcvError::HttpFileForWildcard) => {
+                ApiError::Validation(vec![FieldIssue::new(
+                    "/method",
+                    Code::DcvHttpFileForWildcard,
+                    Code::DcvHttpFileForWildcard.fr(),
+                    Code::DcvHttpFileForWildcard.en(),
+                )])
+            }
+            AppError::DcvClosed(status) => {
+                let (fr, en) = status_words(status);
+                ApiError::conflict(
+                    Code::DcvNotSubmitted,
+                    format!("La commande est {fr} : le contrôle des domaines n'est pas ouvert."),
+                    format!("The order is {en}: domain control is not open."),
+                )
+            }
             AppError::DocumentsClosed(status) => {
                 let (fr, en) = match status {
                     OrderStatus::Draft => ("encore un brouillon", "still a draft"),

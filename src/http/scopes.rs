@@ -59,6 +59,10 @@ pub const TABLE: &[(&str, &str, Requirement)] = &[
         "/orders/{id}/documents/{code}/review",
         S(DocumentsWrite),
     ),
+    ("GET", "/orders/{id}/domains", S(OrdersRead)),
+    ("PUT", "/orders/{id}/domains/{name}/method", S(OrdersWrite)),
+    ("POST", "/orders/{id}/domains/{name}/check", S(OrdersWrite)),
+    ("POST", "/orders/{id}/domains/check", S(OrdersWrite)),
     ("GET", "/events", S(EventsRead)),
 ];
 

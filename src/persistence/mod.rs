@@ -8,6 +8,7 @@
 pub(crate) mod accounts;
 pub(crate) mod certificates;
 pub(crate) mod credentials;
+pub(crate) mod dcv;
 pub(crate) mod documents;
 pub mod events;
 pub(crate) mod idempotency;

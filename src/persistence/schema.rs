@@ -69,6 +69,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    domain_controls (order_id, name) {
+        order_id -> Uuid,
+        name -> Text,
+        wildcard -> Bool,
+        method -> Text,
+        token -> Text,
+        token_expires_at -> Timestamptz,
+        status -> Text,
+        validated_at -> Nullable<Timestamptz>,
+        validated_method -> Nullable<Text>,
+        validated_answer -> Nullable<Text>,
+        valid_until -> Nullable<Timestamptz>,
+        last_checked_at -> Nullable<Timestamptz>,
+        last_diagnosis -> Nullable<Jsonb>,
+        pending_since -> Timestamptz,
+        next_check_at -> Nullable<Timestamptz>,
+        lease_until -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
     event_deliveries (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -206,12 +228,14 @@ diesel::joinable!(orders -> accounts (account_id));
 diesel::joinable!(certificates -> orders (order_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(scheduled_jobs -> orders (order_id));
+diesel::joinable!(domain_controls -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
     certificates,
     document_files,
+    domain_controls,
     event_deliveries,
     events,
     idempotency_keys,

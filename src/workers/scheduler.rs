@@ -29,6 +29,12 @@ impl Scheduler {
                         Ok(n) => tracing::info!(jobs = n, "scheduler: jobs run"),
                         Err(e) => tracing::warn!(error = %e, "scheduler: database error"),
                     }
+                    // domain control rechecks on their back-off schedule (leased, once each)
+                    match crate::app::dcv::run_due(&app, None).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(domains = n, "scheduler: domains rechecked"),
+                        Err(e) => tracing::warn!(error = %e, "scheduler: domain recheck error"),
+                    }
                 }
             },
             tracing::info_span!("scheduler"),

@@ -140,6 +140,50 @@ async fn an_unknown_route_and_a_bad_query_are_problems_too() {
 }
 
 #[actix_web::test]
+async fn an_optional_body_is_absent_only_when_empty_and_white_space_alone_is_malformed() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let send = |body: &'static str| {
+        app.client
+            .post(app.url("/orders"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(send("").await.unwrap().status(), 201);
+    assert_eq!(send("null").await.unwrap().status(), 201);
+    assert_problem(send("\t").await.unwrap(), 400, "malformed_body").await;
+    assert_problem(send(" \r\n").await.unwrap(), 400, "malformed_body").await;
+}
+
+#[actix_web::test]
+async fn a_page_size_not_written_in_plain_decimal_digits_is_refused_on_every_list() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let op = app.token(OPERATOR).await;
+    for (path, token) in [
+        ("/orders", &token),
+        ("/events", &op),
+        ("/review-queue", &op),
+    ] {
+        assert_eq!(
+            app.get(&format!("{path}?limit=5"), token).await.status(),
+            200,
+            "{path}"
+        );
+        for raw in ["%2B5", "05", "%205", "5.0"] {
+            assert_problem(
+                app.get(&format!("{path}?limit={raw}"), token).await,
+                400,
+                "invalid_query",
+            )
+            .await;
+        }
+    }
+}
+
+#[actix_web::test]
 async fn every_response_carries_a_request_id_and_problems_repeat_it() {
     let app = TestApp::spawn().await;
     let ok = app

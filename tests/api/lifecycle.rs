@@ -343,7 +343,13 @@ async fn the_customer_is_mailed_in_french_when_the_order_is_rejected_and_when_it
 
 /// Every justificatif uploaded by the customer (a PDF each) and accepted by the operator;
 /// with `reject_first`, the first one is refused once, then uploaded again (its history kept).
-async fn documents_accepted(app: &TestApp, token: &str, op: &str, oid: &str, reject_first: bool) {
+pub async fn documents_accepted(
+    app: &TestApp,
+    token: &str,
+    op: &str,
+    oid: &str,
+    reject_first: bool,
+) {
     use crate::documents::{pdf, review, upload};
     let l = life(app, token, oid).await;
     let codes: Vec<String> = l["requirements"]["documents"]

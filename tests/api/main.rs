@@ -9,6 +9,8 @@ mod auth;
 mod contract;
 mod credentials;
 mod csr;
+mod dcv;
+mod dcv_peers;
 mod documents;
 mod errors;
 mod feed;

@@ -294,6 +294,16 @@ pub fn test_settings(db_name: &str) -> Settings {
     s.scheduler_interval = std::time::Duration::ZERO;
     s.issuer.mode = certorder::issuer::IssuerMode::Sandbox;
     s.issuer.sandbox_ca_dir = sandbox_ca_dir();
+    // Domain control: the fixtures' names are taken as valid in the sandbox (their own
+    // suffixes, beside the documented `certorder-test`); the tests of domain control
+    // (`dcv.rs`) clear this list and check against their own DNS and HTTP servers, on
+    // loopback, which tests allow.
+    s.dcv.test_suffixes = vec![
+        "certorder-test".into(),
+        "certigna.fr".into(),
+        "dhimyotis.com".into(),
+    ];
+    s.dcv.allow_private_targets = true;
     // Uploads in a directory of the test's own, removed with its database.
     s.storage = certorder::storage::StorageSettings {
         url: uploads_dir(db_name).to_string_lossy().into_owned(),
@@ -420,6 +430,16 @@ impl TestApp {
     pub async fn patch(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
         self.client
             .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
             .bearer_auth(token)
             .json(body)
             .send()

@@ -305,6 +305,25 @@ impl fmt::Display for Problems<'_> {
     }
 }
 
+/// BR 4.2.1 (ballot SC-081): 398 days, then 200 from 2026-03-15, 100 from 2027-03-15 and
+/// 10 from 2029-03-15.
+fn default_domain_validation_reuse() -> LifetimeSchedule {
+    let step = |y, m, d, days| LifetimeStep {
+        from: NaiveDate::from_ymd_opt(y, m, d).expect("a date"),
+        max_days: days,
+    };
+    LifetimeSchedule(vec![
+        step(2020, 9, 1, 398),
+        step(2026, 3, 15, 200),
+        step(2027, 3, 15, 100),
+        step(2029, 3, 15, 10),
+    ])
+}
+
+fn default_organization_validation_reuse_days() -> u32 {
+    398
+}
+
 /// The file's shape, before its consistency is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -319,6 +338,12 @@ struct CatalogFile {
     terms: Terms,
     key_types: Vec<KeyTypeEntry>,
     certificate_lifetime: LifetimeSchedule,
+    /// How long a domain control may be reused (BR 4.2.1), same shape as the lifetimes.
+    #[serde(default = "default_domain_validation_reuse")]
+    domain_validation_reuse: LifetimeSchedule,
+    /// How long the organization's validation may be reused, in days (BR 4.2.1: 398).
+    #[serde(default = "default_organization_validation_reuse_days")]
+    organization_validation_reuse_days: u32,
     authorities: Vec<Authority>,
 }
 
@@ -502,6 +527,16 @@ impl Catalog {
 
     pub fn lifetime(&self) -> &LifetimeSchedule {
         &self.0.certificate_lifetime
+    }
+
+    /// The domain control reuse period (days) in force on each date.
+    pub fn domain_validation_reuse(&self) -> &LifetimeSchedule {
+        &self.0.domain_validation_reuse
+    }
+
+    /// How long the organization's validation is reusable, in days.
+    pub fn organization_validation_reuse_days(&self) -> u32 {
+        self.0.organization_validation_reuse_days
     }
 
     pub fn authorities(&self) -> &[Authority] {

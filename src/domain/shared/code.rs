@@ -209,6 +209,72 @@ codes! {
         fr: "La commande n'est pas encore passée (le formulaire PDF vient après « Commander »).",
         en: "The order is not submitted yet (the PDF form comes after \"Commander\").",
     },
+    // Domain control validation (SPEC §9): the diagnoses of a check and the bad requests
+    DcvNameNotFound = "dcv_name_not_found" {
+        fr: "Le nom n'existe pas dans le DNS (NXDOMAIN) : vérifiez l'orthographe et la délégation de la zone.",
+        en: "The name does not exist in the DNS (NXDOMAIN): check its spelling and the zone's delegation.",
+    },
+    DcvNoTxtRecord = "dcv_no_txt_record" {
+        fr: "Aucun enregistrement TXT n'a été trouvé à l'étiquette attendue.",
+        en: "No TXT record was found at the expected label.",
+    },
+    DcvOtherTxtValues = "dcv_other_txt_values" {
+        fr: "Des enregistrements TXT existent à l'étiquette attendue, mais aucun ne porte la valeur demandée (valeurs vues dans seen).",
+        en: "TXT records exist at the expected label, but none carries the value asked for (the values seen are in seen).",
+    },
+    DcvWrongLabel = "dcv_wrong_label" {
+        fr: "La valeur a été trouvée, mais sur le nom lui-même et non à l'étiquette _certorder-challenge.<nom>.",
+        en: "The value was found, but on the name itself rather than at the label _certorder-challenge.<name>.",
+    },
+    DcvHttpStatus = "dcv_http_status" {
+        fr: "Le serveur web a répondu avec un statut HTTP autre que 200 (statut dans seen).",
+        en: "The web server answered with an HTTP status other than 200 (the status is in seen).",
+    },
+    DcvRedirectedElsewhere = "dcv_redirected_elsewhere" {
+        fr: "Le fichier redirige vers un autre hôte : seules les redirections vers le même nom sont suivies.",
+        en: "The file redirects to another host: only redirects to the same name are followed.",
+    },
+    DcvContentDiffers = "dcv_content_differs" {
+        fr: "Le fichier a été trouvé mais son contenu n'est pas la valeur demandée (premiers octets dans seen).",
+        en: "The file was found but its content is not the value asked for (its first bytes are in seen).",
+    },
+    DcvTimeout = "dcv_timeout" {
+        fr: "Le serveur DNS ou web n'a pas répondu à temps.",
+        en: "The DNS or web server did not answer in time.",
+    },
+    DcvDnsServerFailure = "dcv_dns_server_failure" {
+        fr: "Le serveur DNS a répondu par une erreur (SERVFAIL, REFUSED…) : la zone est peut-être mal servie.",
+        en: "The DNS server answered with an error (SERVFAIL, REFUSED…): the zone may be badly served.",
+    },
+    DcvConnectionFailed = "dcv_connection_failed" {
+        fr: "La connexion au serveur web a échoué (refusée, réinitialisée, réponse trop longue ou illisible).",
+        en: "The connection to the web server failed (refused, reset, answer too long or unreadable).",
+    },
+    DcvPrivateTarget = "dcv_private_target" {
+        fr: "Le nom pointe vers une adresse privée ou de bouclage : elle n'est pas contactée.",
+        en: "The name points to a private or loopback address: it is not contacted.",
+    },
+    DcvTokenExpired = "dcv_token_expired" {
+        fr: "Le jeton avait expiré : un nouveau a été émis, publiez la nouvelle valeur.",
+        en: "The token had expired: a new one was issued, publish the new value.",
+    },
+    DcvUnknownDomain = "dcv_unknown_domain" {
+        fr: "Ce nom ne fait pas partie de la commande.",
+        en: "This name is not one of the order's.",
+    },
+    DcvUnknownMethod = "dcv_unknown_method" {
+        fr: "Méthode inconnue : dns-txt ou http-file.",
+        en: "Unknown method: dns-txt or http-file.",
+    },
+    DcvHttpFileForWildcard = "dcv_http_file_for_wildcard" {
+        fr: "Un nom générique (*.) ne peut être validé que par DNS (BR 3.2.2.4.18).",
+        en: "A wildcard name can only be validated by DNS (BR 3.2.2.4.18).",
+    },
+    DcvNotSubmitted = "dcv_not_submitted" {
+        fr: "Le contrôle des domaines n'est ouvert qu'aux commandes passées et non encore validées.",
+        en: "Domain control is open only for submitted orders not yet approved.",
+    },
+
     // The life after "Commander"
     TransitionNotAllowed = "transition_not_allowed" {
         fr: "Le statut de la commande ne permet pas cette action (voir next_action).",

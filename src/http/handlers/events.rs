@@ -21,6 +21,7 @@ pub struct EventsQuery {
     pub types: Option<String>,
     /// Page size, 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "crate::http::query::decimal")]
     pub limit: Option<i64>,
 }
 

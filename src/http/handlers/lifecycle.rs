@@ -418,9 +418,12 @@ pub struct ReviewQueueResponse {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewQueueQuery {
     /// At most this many orders (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "crate::http::query::decimal")]
     pub limit: Option<i64>,
 }
 

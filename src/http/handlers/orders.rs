@@ -69,6 +69,7 @@ pub struct ListOrdersQuery {
     pub status: Option<OrderStatusView>,
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::http::query::decimal")]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
