@@ -48,6 +48,8 @@ pub struct Settings {
     /// `HTTP_WORKERS`: actix worker threads (default: number of cores).
     pub workers: usize,
     pub jwt: JwtSettings,
+    /// `REFRESH_TOKEN_TTL_SECONDS`: how long a person's refresh token lives (default 30 days).
+    pub refresh_token_ttl: Duration,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
     /// `LOGIN_MAX_FAILURES`: sign-in failures of one username from one client address before
@@ -412,6 +414,9 @@ impl Settings {
                     .unwrap_or_else(|| "certorder-api".into()),
                 ttl: Duration::from_secs(src.parse("TOKEN_TTL_SECONDS", 900)?),
             },
+            refresh_token_ttl: Duration::from_secs(
+                src.parse("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
+            ),
             log_json: src
                 .var("LOG_FORMAT")
                 .is_some_and(|v| v.eq_ignore_ascii_case("json")),

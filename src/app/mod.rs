@@ -7,6 +7,7 @@
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
 pub(crate) mod auth;
+pub(crate) mod credentials;
 pub mod dcv;
 pub(crate) mod documents;
 pub(crate) mod events;

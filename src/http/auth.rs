@@ -13,7 +13,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::problem::{ApiError, AuthFailure};
+use super::scopes::{self, Refusal};
 use crate::config::JwtSettings;
+use crate::domain::account::credentials::{parse_scope_string, scope_string, Scope};
 use crate::domain::account::{Account, AccountId, Caller, Role};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -27,6 +29,21 @@ pub struct Claims {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_code: Option<String>,
+    /// An API client's token: its scopes, space-separated (RFC 8693 §4.2). Absent on a
+    /// person's sign-in token, which has every right of its role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// An API client's token: the `client_id` it was issued to (RFC 9068 §2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// What a verified token says: the caller, and the scopes of an API client's token (`None`
+/// for a person's sign-in: no restriction).
+#[derive(Debug)]
+pub struct Verified {
+    pub caller: Caller,
+    pub scopes: Option<Vec<Scope>>,
 }
 
 /// The keys that sign and verify tokens, shared by every worker.
@@ -77,8 +94,19 @@ impl JwtKeys {
         }
     }
 
-    /// A token for the account, valid from `now` for the configured lifetime.
+    /// A person's token for the account (every right of its role), valid from `now` for the
+    /// configured lifetime.
     pub fn issue(&self, account: &Account, now: DateTime<Utc>) -> Result<(String, i64), ApiError> {
+        self.issue_scoped(account, None, now)
+    }
+
+    /// A token for the account, limited to `client`'s scopes when an API client asks.
+    pub fn issue_scoped(
+        &self,
+        account: &Account,
+        client: Option<(&str, &[Scope])>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, i64), ApiError> {
         let k = &self.inner;
         let claims = Claims {
             iss: k.issuer.clone(),
@@ -89,6 +117,8 @@ impl JwtKeys {
             exp: (now + k.ttl).timestamp(),
             role: account.role,
             partner_code: account.partner_code.clone(),
+            scope: client.map(|(_, scopes)| scope_string(scopes)),
+            client_id: client.map(|(id, _)| id.to_owned()),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(k.signing_kid.clone());
@@ -100,7 +130,7 @@ impl JwtKeys {
     }
 
     /// Checks a token: algorithm HS256 only, a known `kid`, signature, `exp`, `nbf`, `iss`, `aud`.
-    pub fn verify(&self, token: &str) -> Result<Caller, AuthFailure> {
+    pub fn verify(&self, token: &str) -> Result<Verified, AuthFailure> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthFailure::Malformed)?;
         if header.alg != Algorithm::HS256 {
             return Err(AuthFailure::Invalid);
@@ -126,16 +156,24 @@ impl JwtKeys {
         if claims.role == Role::Partner && claims.partner_code.is_none() {
             return Err(AuthFailure::Invalid);
         }
-        Ok(Caller {
-            account_id: AccountId(claims.sub),
-            role: claims.role,
-            partner_code: claims.partner_code,
+        let scopes = match claims.scope.as_deref() {
+            None => None,
+            Some(s) => Some(parse_scope_string(s).ok_or(AuthFailure::Invalid)?),
+        };
+        Ok(Verified {
+            caller: Caller {
+                account_id: AccountId(claims.sub),
+                role: claims.role,
+                partner_code: claims.partner_code,
+            },
+            scopes,
         })
     }
 }
 
-/// The verified caller of a request. Every order route takes one; a missing or bad token is
-/// a 401 with `WWW-Authenticate: Bearer`.
+/// The verified caller of a request. Every secured route takes one; a missing or bad token is
+/// a 401 with `WWW-Authenticate: Bearer`; an API client's token without the route's scope
+/// (the table of [`scopes`]) is a 403 `insufficient_scope`.
 pub struct Authenticated(pub Caller);
 
 impl FromRequest for Authenticated {
@@ -143,21 +181,29 @@ impl FromRequest for Authenticated {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            authenticate(req)
-                .map(Authenticated)
-                .map_err(ApiError::Unauthorized),
-        )
+        ready(authorize(req).map(Authenticated))
+    }
+}
+
+fn authorize(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let verified = authenticate(req).map_err(ApiError::Unauthorized)?;
+    let requirement = req
+        .match_pattern()
+        .and_then(|pattern| scopes::requirement(req.method().as_str(), &pattern));
+    match scopes::check(requirement, verified.scopes.as_deref()) {
+        Ok(()) => Ok(verified.caller),
+        Err(Refusal::MissingScope(scope)) => Err(ApiError::InsufficientScope(scope)),
+        Err(Refusal::SignInOnly) => Err(ApiError::SignInRequired),
     }
 }
 
 /// The account of a request's valid bearer token, if it has one (the rate limits count
 /// per account with it; the route's own extractor still answers a bad token).
 pub fn bearer_account(req: &HttpRequest) -> Option<Uuid> {
-    authenticate(req).ok().map(|caller| caller.account_id.0)
+    authenticate(req).ok().map(|v| v.caller.account_id.0)
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, AuthFailure> {
+fn authenticate(req: &HttpRequest) -> Result<Verified, AuthFailure> {
     let keys = &req
         .app_data::<actix_web::web::Data<super::AppState>>()
         .ok_or(AuthFailure::Invalid)?

@@ -14,6 +14,7 @@ pub(crate) mod password_pool;
 pub mod problem;
 pub(crate) mod query;
 pub(crate) mod rate_limit;
+pub(crate) mod scopes;
 pub(crate) mod step_views;
 pub(crate) mod steps;
 pub(crate) mod views;
@@ -86,7 +87,7 @@ send `Authorization: Bearer <token>`.",
     components(schemas(views::KeyAlgorithmName, views::CurveName)),
     modifiers(&BearerScheme, &ErrorCodes, &Servers),
     tags(
-        (name = "auth", description = "Sign in (seed steps 1–3)"),
+        (name = "auth", description = "Sign in (seed steps 1–3), refresh and sign out; the caller's account; API clients (client credentials, scopes)"),
         (name = "orders", description = "Orders and the steps of the wizard"),
         (name = "lifecycle", description = "After \"Commander\": requirements, operators' review, issuance, acceptance, revocation, cancellation, timeline"),
         (name = "documents", description = "Justificatifs after \"Commander\": upload (customer), review (operator), download"),
@@ -173,6 +174,11 @@ impl Routes for web::ServiceConfig {
 /// Registers every documented route (the one list, for both kinds of config).
 pub fn routes<R: Routes>(cfg: &mut R) {
     cfg.route(handlers::auth::create_token)
+        .route(handlers::account::logout)
+        .route(handlers::account::get_me)
+        .route(handlers::account::create_api_client)
+        .route(handlers::account::list_api_clients)
+        .route(handlers::account::revoke_api_client)
         .route(handlers::orders::create_order)
         .route(handlers::orders::list_orders)
         .route(handlers::orders::get_order)

@@ -15,6 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppError;
+use crate::domain::account::credentials::Scope;
 use crate::domain::documents::slot::{SlotError, SlotStatus};
 use crate::domain::order::life::LifeError;
 use crate::domain::order::OrderStatus;
@@ -128,6 +129,19 @@ pub enum ApiError {
     Unauthorized(AuthFailure),
     #[error("forbidden")]
     Forbidden,
+    /// An API client's token without the route's scope (403, `WWW-Authenticate` names it).
+    #[error("insufficient scope {}", .0.as_str())]
+    InsufficientScope(Scope),
+    /// An API client's token on a route for people's sign-in tokens only.
+    #[error("sign-in required")]
+    SignInRequired,
+    /// Client authentication failed (unknown client, wrong secret, revoked): 401; `basic`
+    /// when the client authenticated with HTTP Basic (then `WWW-Authenticate: Basic`).
+    #[error("invalid client")]
+    InvalidClient { basic: bool },
+    /// A refresh token refused (RFC 6749 §5.2 `invalid_grant`): 400 with the field and rule.
+    #[error("invalid grant")]
+    InvalidGrant(Vec<FieldIssue>),
     #[error("operators only")]
     OperatorOnly,
     #[error("not acceptable")]
@@ -196,6 +210,12 @@ impl ApiError {
             ApiError::Unauthorized(AuthFailure::Expired) => Code::TokenExpired,
             ApiError::Unauthorized(AuthFailure::Invalid) => Code::TokenInvalid,
             ApiError::Forbidden => Code::ReadOnly,
+            ApiError::InsufficientScope(_) => Code::InsufficientScope,
+            ApiError::SignInRequired => Code::SignInRequired,
+            ApiError::InvalidClient { .. } => Code::InvalidClient,
+            ApiError::InvalidGrant(issues) => {
+                issues.first().map_or(Code::RefreshTokenInvalid, |i| i.code)
+            }
             ApiError::OperatorOnly => Code::OperatorOnly,
             ApiError::NotAcceptable => Code::NotAcceptable,
             ApiError::NotFound => Code::NotFound,
@@ -321,6 +341,30 @@ impl ApiError {
                 "Votre rôle permet de lire cette commande, pas de la modifier.".into(),
                 "Your role may read this order, not change it.".into(),
             ),
+            ApiError::InsufficientScope(scope) => (
+                "Portée insuffisante",
+                "Insufficient scope",
+                format!("Cette opération demande la portée « {} », que le jeton de ce client d'API n'a pas.", scope.as_str()),
+                format!("This operation needs the scope \"{}\", which this API client's token lacks.", scope.as_str()),
+            ),
+            ApiError::SignInRequired => (
+                "Connexion d'une personne requise",
+                "Person's sign-in required",
+                "Cette opération demande le jeton d'une personne connectée par mot de passe, pas celui d'un client d'API.".into(),
+                "This operation needs the token of a person signed in with a password, not an API client's.".into(),
+            ),
+            ApiError::InvalidClient { .. } => (
+                "Client d'API refusé",
+                "API client refused",
+                "Client d'API inconnu, secret incorrect ou client révoqué.".into(),
+                "Unknown API client, wrong secret or revoked client.".into(),
+            ),
+            ApiError::InvalidGrant(issues) => (
+                "Autorisation refusée",
+                "Grant refused",
+                issues.first().map_or_else(String::new, |i| i.message_fr.clone()),
+                issues.first().map_or_else(String::new, |i| i.message_en.clone()),
+            ),
             ApiError::NotFound => (
                 "Introuvable",
                 "Not found",
@@ -375,7 +419,9 @@ impl ApiError {
 
     fn issues(&self) -> std::borrow::Cow<'_, [FieldIssue]> {
         match self {
-            ApiError::Validation(i) | ApiError::Incomplete(i) => std::borrow::Cow::Borrowed(i),
+            ApiError::Validation(i) | ApiError::Incomplete(i) | ApiError::InvalidGrant(i) => {
+                std::borrow::Cow::Borrowed(i)
+            }
             ApiError::FileTooLarge { limit } => std::borrow::Cow::Owned(vec![FieldIssue::new(
                 crate::domain::documents::upload::POINTER,
                 Code::FileTooLarge,
@@ -412,7 +458,11 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) | ApiError::Incomplete(_) | ApiError::IdempotencyKeyReused => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::MalformedBody(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::MalformedBody(_) | ApiError::InvalidQuery(_) | ApiError::InvalidGrant(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::InsufficientScope(_) | ApiError::SignInRequired => StatusCode::FORBIDDEN,
+            ApiError::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -449,6 +499,18 @@ impl ResponseError for ApiError {
                     None => "Bearer realm=\"certorder\"".to_owned(),
                 };
                 res.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+            ApiError::InsufficientScope(scope) => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!(
+                        "Bearer realm=\"certorder\", error=\"insufficient_scope\", scope=\"{}\"",
+                        scope.as_str()
+                    ),
+                ));
+            }
+            ApiError::InvalidClient { basic: true } => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"certorder\""));
             }
             ApiError::PreconditionFailed {
                 current_version: Some(v),

@@ -7,6 +7,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod certificates;
+pub(crate) mod credentials;
 pub(crate) mod dcv;
 pub(crate) mod documents;
 pub mod events;

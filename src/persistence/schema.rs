@@ -23,6 +23,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_clients (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        client_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        scopes -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     certificates (id) {
         id -> Uuid,
         order_id -> Uuid,
@@ -104,6 +118,19 @@ diesel::table! {
         payload -> Jsonb,
         actor_id -> Nullable<Uuid>,
         detail -> Jsonb,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        account_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -191,6 +218,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_clients -> accounts (account_id));
 diesel::joinable!(event_deliveries -> events (event_id));
 diesel::joinable!(events -> accounts (account_id));
 diesel::joinable!(events -> orders (order_id));
@@ -198,11 +226,13 @@ diesel::joinable!(idempotency_keys -> accounts (account_id));
 diesel::joinable!(order_documents -> orders (order_id));
 diesel::joinable!(orders -> accounts (account_id));
 diesel::joinable!(certificates -> orders (order_id));
+diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(scheduled_jobs -> orders (order_id));
 diesel::joinable!(domain_controls -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    api_clients,
     certificates,
     document_files,
     domain_controls,
@@ -213,5 +243,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     order_documents,
     orders,
+    refresh_tokens,
     scheduled_jobs,
 );

@@ -7,6 +7,7 @@ mod support;
 
 mod auth;
 mod contract;
+mod credentials;
 mod csr;
 mod dcv;
 mod dcv_peers;

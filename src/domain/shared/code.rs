@@ -141,6 +141,38 @@ codes! {
         fr: "Jeton invalide (signature, algorithme, émetteur, audience, kid, nbf).",
         en: "Invalid token (signature, algorithm, issuer, audience, kid, nbf).",
     },
+    InvalidClient = "invalid_client" {
+        fr: "Client d'API inconnu, secret incorrect ou client révoqué.",
+        en: "Unknown API client, wrong secret or revoked client.",
+    },
+    UnsupportedGrantType = "unsupported_grant_type" {
+        fr: "grant_type inconnu : password, client_credentials ou refresh_token.",
+        en: "Unknown grant_type: password, client_credentials or refresh_token.",
+    },
+    RefreshTokenInvalid = "refresh_token_invalid" {
+        fr: "Jeton de rafraîchissement inconnu, expiré ou révoqué : reconnectez-vous.",
+        en: "Unknown, expired or revoked refresh token: sign in again.",
+    },
+    RefreshTokenReused = "refresh_token_reused" {
+        fr: "Jeton de rafraîchissement déjà utilisé : toute la session est révoquée, reconnectez-vous.",
+        en: "Refresh token already used: the whole session is revoked, sign in again.",
+    },
+    ScopeUnknown = "scope_unknown" {
+        fr: "Portée inconnue : orders:read, orders:write, documents:write, webhooks:manage ou events:read.",
+        en: "Unknown scope: orders:read, orders:write, documents:write, webhooks:manage or events:read.",
+    },
+    ScopeNotGranted = "scope_not_granted" {
+        fr: "Portée au-delà des droits du compte ou du client d'API.",
+        en: "Scope beyond the rights of the account or of the API client.",
+    },
+    InsufficientScope = "insufficient_scope" {
+        fr: "Le jeton de ce client d'API n'a pas la portée que demande cette opération.",
+        en: "This API client's token lacks the scope this operation needs.",
+    },
+    SignInRequired = "sign_in_required" {
+        fr: "Opération réservée aux personnes connectées (mot de passe), pas aux clients d'API.",
+        en: "Operation reserved to people signed in (password), not to API clients.",
+    },
     ReadOnly = "read_only" {
         fr: "Rôle en lecture seule pour cette commande.",
         en: "Read-only role for this order.",

@@ -1,3 +1,4 @@
+pub(crate) mod account;
 pub(crate) mod auth;
 pub(crate) mod catalog;
 pub(crate) mod checks;
