@@ -221,7 +221,8 @@ pub fn prepare_development(settings: &Settings) -> CliResult {
         return Ok(());
     }
     let db = connect(settings)?;
-    let created = seed_demo(&db, true)?;
+    let created =
+        crate::persistence::under_prepare_lock(&settings.database_url, || seed_demo(&db, true))??;
     if !created.is_empty() {
         tracing::info!(accounts = ?created, "development: demo accounts created");
     }

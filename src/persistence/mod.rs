@@ -202,6 +202,22 @@ pub fn prepare_database(database_url: &str) -> Result<(), PrepareError> {
     result
 }
 
+/// Runs `f` while holding the preparation lock on a connection of its own: replicas starting
+/// together run it one after the other (the development seeding: two concurrent inserts of
+/// the same demo partner collide on `partner_code`, which `ON CONFLICT (username)` does not
+/// arbitrate).
+pub fn under_prepare_lock<T>(database_url: &str, f: impl FnOnce() -> T) -> Result<T, PrepareError> {
+    let mut conn = PgConnection::establish(database_url)?;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(PREPARE_LOCK)
+        .execute(&mut conn)?;
+    let out = f();
+    let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(PREPARE_LOCK)
+        .execute(&mut conn);
+    Ok(out)
+}
+
 fn migrate(conn: &mut PgConnection) -> Result<(), PrepareError> {
     use diesel::migration::MigrationSource;
     let known: std::collections::HashSet<String> =
