@@ -47,6 +47,7 @@ pub enum RefreshTokenGrantType {
 pub struct PasswordGrant {
     /// Checked by serde; the handler dispatched on it already.
     #[allow(dead_code)]
+    #[serde(default)]
     #[schema(value_type = PasswordGrantType)]
     pub grant_type: Option<PasswordGrantType>,
     /// The identifiant of the customer space.
@@ -66,12 +67,15 @@ pub struct ClientCredentialsGrant {
     #[allow(dead_code)]
     pub grant_type: ClientCredentialsGrantType,
     /// Absent when sent with HTTP Basic.
+    #[serde(default)]
     #[schema(value_type = String, max_length = 100)]
     pub client_id: Option<String>,
     /// Absent when sent with HTTP Basic.
+    #[serde(default)]
     #[schema(value_type = String, max_length = 200, format = Password)]
     pub client_secret: Option<String>,
     /// Optional: fewer scopes than the client has (space-separated); absent: all of them.
+    #[serde(default)]
     #[schema(value_type = String, max_length = 200)]
     pub scope: Option<String>,
 }
@@ -91,7 +95,9 @@ pub struct RefreshTokenGrant {
 
 /// One of the three grants, told apart by `grant_type` (absent: `password`). JSON or
 /// `application/x-www-form-urlencoded`.
-#[derive(ToSchema)]
+/// Untagged: the contract shows each grant's own object, not `{"Password": {...}}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
 #[allow(dead_code)]
 pub enum TokenRequest {
     Password(PasswordGrant),
