@@ -147,6 +147,30 @@ struct ClassLimits {
     per_account: Option<Policy<Uuid>>,
 }
 
+/// How many addresses one limiter tracks one by one before new requests are counted per
+/// network instead: a flood from random addresses (each a new key) would otherwise grow the
+/// map, and the process's memory, until the housekeeping forgets idle keys. 100 000 keys
+/// are a few MB.
+const MAX_TRACKED_ADDRESSES: usize = 100_000;
+
+/// The key an address is counted under: itself, or once `tracked` reaches `cap`, its /16
+/// (IPv4) or /32 (IPv6) network, so that a spread flood adds at most 65 536 keys more.
+fn crowded(address: IpAddr, tracked: usize, cap: usize) -> IpAddr {
+    if tracked < cap {
+        return address;
+    }
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, _, _] = v4.octets();
+            IpAddr::V4(std::net::Ipv4Addr::new(a, b, 0, 0))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], 0, 0, 0, 0, 0, 0))
+        }
+    }
+}
+
 /// The limiters of every class, shared by the workers of one process.
 pub struct RateLimits {
     classes: Vec<(Class, ClassLimits)>,
@@ -180,7 +204,8 @@ impl RateLimits {
         let (_, limits) = self.classes.iter().find(|(c, _)| *c == class)?;
         let mut outcomes = Vec::with_capacity(2);
         if let Some(p) = &limits.per_address {
-            outcomes.push((p.name.as_str(), p.per_minute, p.check(&address)));
+            let key = crowded(address, p.limiter.len(), MAX_TRACKED_ADDRESSES);
+            outcomes.push((p.name.as_str(), p.per_minute, p.check(&key)));
         }
         if let (Some(p), Some(account)) = (&limits.per_account, account) {
             outcomes.push((p.name.as_str(), p.per_minute, p.check(&account)));
@@ -399,6 +424,16 @@ pub fn document(api: &mut utoipa::openapi::OpenApi) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_the_tracked_addresses_cap_an_address_is_counted_under_its_network() {
+        let v4: IpAddr = "203.0.113.77".parse().unwrap();
+        let v6: IpAddr = "2001:db8:aaaa:bbbb::1".parse().unwrap();
+        assert_eq!(crowded(v4, 9, 10), v4);
+        assert_eq!(crowded(v6, 9, 10), v6);
+        assert_eq!(crowded(v4, 10, 10), "203.0.0.0".parse::<IpAddr>().unwrap());
+        assert_eq!(crowded(v6, 11, 10), "2001:db8::".parse::<IpAddr>().unwrap());
+    }
 
     fn settings(per_address: u32, per_account: u32) -> RateLimitSettings {
         let l = Limit {
