@@ -1,6 +1,6 @@
 //! Housekeeping: a periodic task purging what expires — idempotency keys older than
 //! `IDEMPOTENCY_KEY_TTL_HOURS`, sign-in failure counters that are no longer locked and
-//! older than the failure window — and letting the in-process rate limiters forget idle
+//! older than the failure window, expired refresh tokens — and letting the in-process rate limiters forget idle
 //! clients. Every replica may run it: each run deletes at most `HOUSEKEEPING_BATCH` rows per
 //! table (`DELETE … WHERE ctid IN (SELECT … LIMIT n)`), so a run is short whatever the
 //! backlog, and concurrent runs on two replicas only share the work. (Old events join the
@@ -13,13 +13,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::http::rate_limit::RateLimits;
-use crate::persistence::{idempotency, login, Db, DbError};
+use crate::persistence::{credentials, idempotency, login, Db, DbError};
 
 /// What one run purged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
     pub idempotency_keys: usize,
     pub login_failures: usize,
+    pub refresh_tokens: usize,
     /// Keys still tracked by the rate limiters after forgetting the idle ones.
     pub rate_limit_keys: usize,
 }
@@ -40,17 +41,19 @@ pub async fn run_once(
     now: DateTime<Utc>,
 ) -> Result<Purged, DbError> {
     let cutoff = now - chrono::Duration::seconds(policy.idempotency_ttl.as_secs() as i64);
-    let (idempotency_keys, login_failures) = db
+    let (idempotency_keys, login_failures, refresh_tokens) = db
         .run(move |conn| -> Result<_, DbError> {
             let keys = idempotency::purge_older_than(conn, cutoff, policy.batch)?;
             let failures =
                 login::purge_stale(conn, now, policy.login_failure_window, policy.batch)?;
-            Ok((keys, failures))
+            let refresh = credentials::purge_expired_refresh(conn, now, policy.batch)?;
+            Ok((keys, failures, refresh))
         })
         .await?;
     Ok(Purged {
         idempotency_keys,
         login_failures,
+        refresh_tokens,
         rate_limit_keys: limits.map_or(0, RateLimits::forget_idle),
     })
 }

@@ -232,3 +232,19 @@ pub fn revoke_family(
     .execute(conn)?;
     Ok(())
 }
+
+/// Deletes at most `batch` refresh tokens expired before `now` (used, revoked or not: an
+/// expired token is refused whatever its state, so its row only costs space).
+pub fn purge_expired_refresh(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    batch: u32,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM refresh_tokens WHERE ctid IN \
+         (SELECT ctid FROM refresh_tokens WHERE expires_at < $1 LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(batch))
+    .execute(conn)?)
+}

@@ -200,7 +200,8 @@ async fn the_stateless_checks_are_rate_limited_per_address_and_per_account() {
 }
 
 #[actix_web::test]
-async fn housekeeping_purges_expired_idempotency_keys_and_stale_login_failures_in_bounded_runs() {
+async fn housekeeping_purges_expired_idempotency_keys_stale_login_failures_and_expired_refresh_tokens_in_bounded_runs(
+) {
     let app = TestApp::spawn().await;
     let mut conn = app.connection();
     diesel::sql_query(
@@ -227,6 +228,15 @@ async fn housekeeping_purges_expired_idempotency_keys_and_stale_login_failures_i
     )
     .execute(&mut conn)
     .unwrap();
+    diesel::sql_query(
+        "INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at, used_at) \
+         SELECT gen_random_uuid(), gen_random_uuid(), id, repeat(g::text, 64), now() - interval '31 days', \
+                now() - CASE WHEN g < 4 THEN interval '1 day' ELSE interval '-1 day' END, \
+                CASE WHEN g = 1 THEN now() - interval '30 days' END \
+         FROM accounts, generate_series(1, 4) g WHERE username = 'demo.client'",
+    )
+    .execute(&mut conn)
+    .unwrap();
     let policy = housekeeping::Policy {
         idempotency_ttl: std::time::Duration::from_secs(24 * 3600),
         login_failure_window: std::time::Duration::from_secs(900),
@@ -242,6 +252,12 @@ async fn housekeeping_purges_expired_idempotency_keys_and_stale_login_failures_i
         .unwrap();
     assert_eq!(second.idempotency_keys, 1);
     assert_eq!(first.login_failures + second.login_failures, 2);
+    assert_eq!((first.refresh_tokens, second.refresh_tokens), (2, 1));
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM refresh_tokens WHERE expires_at > now()"),
+        1,
+        "the live token stays"
+    );
     assert_eq!(
         app.sql_count("SELECT count(*) AS n FROM idempotency_keys"),
         1
