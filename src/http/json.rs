@@ -39,22 +39,28 @@ impl FromRequest for RawBody {
     }
 }
 
+/// The request's media type, lowercased, without its parameters (`application/json`).
+pub fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+}
+
+/// `application/json` or a `+json` suffix type.
+pub fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
-        let content_type_ok = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            })
-            .unwrap_or(false);
+        let content_type_ok = media_type(req).is_some_and(|m| is_json(&m));
         let declared_too_large = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -89,6 +95,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    parse_json_value(value)
+}
+
+/// `parse_json`'s rules, for a body already read as a JSON value (a form made into one).
+pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::Validation(vec![FieldIssue::new(
             "",

@@ -13,7 +13,7 @@ use crate::domain::account::normalize_username;
 use crate::domain::account::Account;
 use crate::domain::shared::issue::Code;
 use crate::domain::shared::issue::FieldIssue;
-use crate::http::json::{parse_json, RawBody};
+use crate::http::json::{is_json, media_type, parse_json_value, RawBody};
 use crate::http::problem::{ApiError, AuthFailure, Problem};
 use crate::http::rate_limit;
 use crate::http::views::RoleView;
@@ -178,18 +178,14 @@ pub async fn create_token(
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let form = is_form(&req)?;
     let value = body_object(&body.0, form)?;
-    let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::Internal)?;
-    match value.get("grant_type") {
-        None => password_grant(&state, &req, parse_json(&bytes)?).await,
-        Some(serde_json::Value::String(g)) if g == "password" => {
-            password_grant(&state, &req, parse_json(&bytes)?).await
+    match value.get("grant_type").map(|g| g.as_str()) {
+        None | Some(Some("password")) => {
+            password_grant(&state, &req, parse_json_value(value)?).await
         }
-        Some(serde_json::Value::String(g)) if g == "client_credentials" => {
-            client_credentials_grant(&state, &req, parse_json(&bytes)?).await
+        Some(Some("client_credentials")) => {
+            client_credentials_grant(&state, &req, parse_json_value(value)?).await
         }
-        Some(serde_json::Value::String(g)) if g == "refresh_token" => {
-            refresh_token_grant(&state, parse_json(&bytes)?).await
-        }
+        Some(Some("refresh_token")) => refresh_token_grant(&state, parse_json_value(value)?).await,
         Some(_) => Err(ApiError::Validation(vec![FieldIssue::new(
             "/grant_type",
             Code::UnsupportedGrantType,
@@ -201,18 +197,9 @@ pub async fn create_token(
 
 /// Whether the body is form-encoded (else it must be JSON).
 fn is_form(req: &HttpRequest) -> Result<bool, ApiError> {
-    let mime = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match mime.as_str() {
+    match media_type(req).unwrap_or_default().as_str() {
         "application/x-www-form-urlencoded" => Ok(true),
-        m if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")) => {
-            Ok(false)
-        }
+        m if is_json(m) => Ok(false),
         _ => Err(ApiError::UnsupportedMediaType),
     }
 }
