@@ -73,6 +73,12 @@ pub struct Settings {
     /// `SCHEDULER_INTERVAL_SECONDS`: how often due jobs (issuance, acceptance deadlines) are
     /// run (default 30; 0 off: then `certorder run-jobs` runs them).
     pub scheduler_interval: Duration,
+    /// `RENEWAL_WINDOW_DAYS`: how many days before a certificate of a multi-certificate plan
+    /// expires its renewal window opens (default 30).
+    pub renewal_window_days: u32,
+    /// The clock the service reads: the system's. Not read from the environment; tests put a
+    /// clock they move ([`crate::app::ManualClock`]) to run a plan's renewals in seconds.
+    pub clock: std::sync::Arc<dyn crate::app::Clock>,
     /// `IDEMPOTENCY_KEY_TTL_HOURS`: how long an `Idempotency-Key`'s answer is kept (default 24).
     pub idempotency_ttl: Duration,
     /// `MAX_BODY_BYTES`: JSON bodies larger than this are refused with 413.
@@ -453,6 +459,8 @@ impl Settings {
             ),
             housekeeping_batch: src.parse("HOUSEKEEPING_BATCH", 1000)?,
             scheduler_interval: Duration::from_secs(src.parse("SCHEDULER_INTERVAL_SECONDS", 30)?),
+            renewal_window_days: src.parse("RENEWAL_WINDOW_DAYS", 30)?,
+            clock: std::sync::Arc::new(crate::app::SystemClock),
             idempotency_ttl: Duration::from_secs(
                 3600 * src.parse::<u64>("IDEMPOTENCY_KEY_TTL_HOURS", 24)?,
             ),

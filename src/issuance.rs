@@ -1,16 +1,16 @@
 //! The issuer the use cases call ([`CertificateIssuer`]), over the configured
 //! [`crate::issuer::Issuer`]: it turns an order into an issuance request (its CSR, its names,
-//! the validity its plan gives the first certificate), checks an operator's upload against
+//! the validity the plan gives the certificate issued now), checks an operator's upload against
 //! the order's CSR key and names, and stores what the API shows of a certificate.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::app::lifecycle::{CertificateIssuer, NewCertificate};
 use crate::config::Settings;
 use crate::domain::order::life::IssuanceMode;
-use crate::domain::order::OrderData;
+use crate::domain::order::Order;
 use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::issuer::{
     build_issuer, verify_chain, CertificateFormat, ChainExpectation, IssueRequest,
@@ -54,12 +54,13 @@ impl CertificateIssuer for OrderIssuer {
         }
     }
 
-    fn issue(&self, order: &OrderData, now: DateTime<Utc>) -> Result<NewCertificate, String> {
-        let csr = order.csr.as_ref().ok_or("the order has no CSR")?;
-        let days = order
-            .submission
-            .as_ref()
-            .map_or(1, |s| s.plan.certificate_validity_days.max(1));
+    fn issue(
+        &self,
+        order: &Order,
+        not_after: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<NewCertificate, String> {
+        let csr = order.issuance_csr().ok_or("the order has no CSR")?;
         let issued = self
             .0
             .issue(&IssueRequest {
@@ -67,7 +68,7 @@ impl CertificateIssuer for OrderIssuer {
                 names: &csr.names,
                 order_number: &order.number,
                 not_before: now,
-                not_after: now + Duration::days(i64::from(days)),
+                not_after,
             })
             .map_err(|e| e.to_string())?;
         new_certificate(issued)
@@ -75,11 +76,11 @@ impl CertificateIssuer for OrderIssuer {
 
     fn verify_upload(
         &self,
-        order: &OrderData,
+        order: &Order,
         chain_pem: &str,
         now: DateTime<Utc>,
     ) -> Result<NewCertificate, Vec<FieldIssue>> {
-        let Some(csr) = order.csr.as_ref() else {
+        let Some(csr) = order.issuance_csr() else {
             return Err(vec![FieldIssue::new(
                 CHAIN_POINTER,
                 Code::CertificateKeyMismatch,
@@ -87,10 +88,7 @@ impl CertificateIssuer for OrderIssuer {
                 "The order has no CSR to compare with.",
             )]);
         };
-        let names = order
-            .submission
-            .as_ref()
-            .map_or_else(|| csr.names.clone(), |s| s.domains.clone());
+        let names = order.certified_names();
         let issued = verify_chain(
             chain_pem,
             &ChainExpectation {

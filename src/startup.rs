@@ -146,7 +146,9 @@ pub fn build_app(db: Db, settings: &Settings) -> Result<app::App, StartupError> 
     let storage = Storage::new(settings.storage.clone())?;
     Ok(app::App::new(db, catalog, default_rules(), issuer)
         .with_storage(storage)
-        .with_dcv(settings.dcv.clone()))
+        .with_dcv(settings.dcv.clone())
+        .with_clock(settings.clock.clone())
+        .with_renewal_window(settings.renewal_window_days))
 }
 
 fn run(

@@ -13,7 +13,7 @@ use crate::domain::dcv::{
     Token, DNS_LABEL, HTTP_PATH,
 };
 use crate::domain::order::life::DomainControlStatus;
-use crate::domain::order::{OrderData, OrderId, OrderStatus};
+use crate::domain::order::{OrderData, OrderId};
 use crate::persistence::{dcv, orders};
 
 /// How long a replica holds a claimed recheck.
@@ -49,13 +49,7 @@ pub fn ensure(
             continue;
         }
         let mut c = DomainControl::new(name, new_token(), now);
-        if let Some(s) = app
-            .dcv
-            .settings
-            .test_suffixes
-            .iter()
-            .find(|s| under_suffix(&c.name, s))
-        {
+        if let Some(s) = test_suffix(app, &c.name) {
             c.validate_by_test_suffix(s, now, reuse_days(app, now));
         }
         dcv::insert(conn, order.id, &c)?;
@@ -90,10 +84,54 @@ pub fn status(
 }
 
 fn open(order: &OrderData) -> Result<(), AppError> {
-    match order.status {
-        OrderStatus::Submitted => Ok(()),
-        other => Err(AppError::DcvClosed(other)),
+    if order.domain_control_open() {
+        Ok(())
+    } else {
+        Err(AppError::DcvClosed(order.status))
     }
+}
+
+/// The name under a test suffix (`DCV_TEST_SUFFIXES`), if any.
+fn test_suffix<'a>(app: &'a App, name: &str) -> Option<&'a String> {
+    app.dcv
+        .settings
+        .test_suffixes
+        .iter()
+        .find(|s| under_suffix(name, s))
+}
+
+/// When the order's next automatic recheck is due, if one is.
+pub fn next_recheck(
+    conn: &mut PgConnection,
+    order: OrderId,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(dcv::list(conn, order)?
+        .into_iter()
+        .filter(|c| !c.valid)
+        .filter_map(|c| c.next_check_at)
+        .min())
+}
+
+/// Before a renewal's issuance: every control past its reuse period is redone (a new token,
+/// pending; under a test suffix, valid again at once). `true` when every name is valid now.
+pub fn redo_expired(
+    conn: &mut PgConnection,
+    app: &App,
+    order: &OrderData,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let mut all_valid = true;
+    for mut c in ensure(conn, app, order)? {
+        if c.status(now) == ControlStatus::Expired {
+            c.redo(new_token(), now);
+            if let Some(s) = test_suffix(app, &c.name) {
+                c.validate_by_test_suffix(s, now, reuse_days(app, now));
+            }
+            dcv::save(conn, order.id, &c)?;
+        }
+        all_valid &= c.status(now) == ControlStatus::Valid;
+    }
+    Ok(all_valid)
 }
 
 /// The order's controls (its owner, or an operator).
@@ -259,13 +297,13 @@ pub async fn run_due(app: &App, only: Option<OrderId>) -> Result<usize, AppError
                 move |conn| -> Result<_, AppError> {
                     let o = orders::find(conn, order)?;
                     let c = dcv::list(conn, order)?.into_iter().find(|c| c.name == name);
-                    Ok((o.status, c))
+                    Ok((o.domain_control_open(), c))
                 }
             })
             .await?;
         n += 1;
         match c {
-            (OrderStatus::Submitted, Some(c)) => {
+            (true, Some(c)) => {
                 if let Err(e) = check_one(app, order, c).await {
                     tracing::warn!(order = %order.0, domain = %name, error = %e, "domain recheck failed");
                 }

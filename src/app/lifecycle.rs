@@ -13,16 +13,22 @@ use crate::domain::account::{AccountId, Caller, Role};
 use crate::domain::catalog::AfterCommander;
 use crate::domain::order::life::TimelineEntry;
 use crate::domain::order::life::{
-    CertificateRef, IssuanceMode, IssuanceSource, LifeError, NextAction, PaymentStatus,
-    RejectionReason, Requirements, RevocationReason,
+    CertificateRef, DomainControlStatus, IssuanceMode, IssuanceSource, LifeError, NextAction,
+    PaymentStatus, RejectionReason, Requirements, RevocationReason,
 };
-use crate::domain::order::{Order, OrderData, OrderId, OrderStatus};
+use crate::domain::order::renewal::{
+    PlanExpiry, RenewalOutlook, RenewalPhase, RenewalReminder, LAST_REMINDER_DAYS,
+};
+use crate::domain::order::wizard::csr_subject;
+use crate::domain::order::{CsrRecord, Order, OrderData, OrderId, OrderStatus};
 use crate::domain::pki::chain::certificates_of_pem;
 pub use crate::domain::pki::formats::CertificateFormat;
+use crate::domain::pki::fqdn::NameRules;
+use crate::domain::pki::keygen::CsrSubject;
 use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::certificates::{self, StoredCertificate};
 use crate::persistence::jobs::{self, Job, JobKind};
-use crate::persistence::orders;
+use crate::persistence::{accounts, orders};
 use crate::persistence::{documents, life};
 
 /// A certificate made or checked by the issuer, ready to be stored.
@@ -40,13 +46,19 @@ pub struct NewCertificate {
 /// How certificates are made: the sandbox CA, or the chain an operator uploads (checked).
 pub trait CertificateIssuer: Send + Sync {
     fn mode(&self) -> IssuanceMode;
-    /// Issues the order's certificate (sandbox); `Err` with the reason otherwise.
-    fn issue(&self, order: &OrderData, now: DateTime<Utc>) -> Result<NewCertificate, String>;
-    /// Checks the chain an operator uploads against the order (its CSR key, its names) and the
-    /// trust anchors; every problem on `/chain_pem`.
+    /// Issues the order's next certificate (sandbox) for its current CSR (the renewal's, if
+    /// one is pending), valid from `now` to `not_after`; `Err` with the reason otherwise.
+    fn issue(
+        &self,
+        order: &Order,
+        not_after: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<NewCertificate, String>;
+    /// Checks the chain an operator uploads against the order (its current CSR's key, its
+    /// names) and the trust anchors; every problem on `/chain_pem`.
     fn verify_upload(
         &self,
-        order: &OrderData,
+        order: &Order,
         chain_pem: &str,
         now: DateTime<Utc>,
     ) -> Result<NewCertificate, Vec<FieldIssue>>;
@@ -59,6 +71,8 @@ pub struct LifeOutcome {
     pub order: Order,
     pub requirements: Option<Requirements>,
     pub next_action: Option<NextAction>,
+    /// The next certificate of the plan, while there is one.
+    pub renewal: Option<RenewalOutlook>,
 }
 
 /// How many times a failing job is tried before it is marked failed.
@@ -107,11 +121,18 @@ fn outcome(conn: &mut PgConnection, app: &App, order: Order) -> Result<LifeOutco
         OrderStatus::Submitted | OrderStatus::Validated => Some(requirements(conn, app, &order)?),
         _ => None,
     };
-    let next_action = order.next_action(requirements.as_ref(), mode);
+    let renewal = order.renewal_outlook(&app.renewal_policy(), app.now());
+    let mut next_action = order.next_action(requirements.as_ref(), mode);
+    if let (None, Some(r)) = (&next_action, &renewal) {
+        let domains_valid = r.phase != RenewalPhase::Requested
+            || super::dcv::status(conn, app, &order)? == DomainControlStatus::Valid;
+        next_action = r.next_action(domains_valid, mode);
+    }
     Ok(LifeOutcome {
         order,
         requirements,
         next_action,
+        renewal,
     })
 }
 
@@ -217,10 +238,7 @@ pub async fn approve(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutco
     })
     .await?;
     if app.issuer.mode() == IssuanceMode::Sandbox {
-        // issue now rather than at the scheduler's next tick; if this fails, the job stays due
-        if let Err(e) = run_one(app, Some((JobKind::Issue, id))).await {
-            tracing::warn!(order = %id.0, error = %e, "sandbox issuance deferred to the scheduler");
-        }
+        issue_now(app, id).await;
         return get(app, caller, id).await;
     }
     Ok(approved)
@@ -251,14 +269,24 @@ pub async fn attach_certificate(
     let by = caller.account_id;
     change(app, caller, id, move |conn, order, app| {
         let now = app.now();
-        order
-            .can(crate::domain::order::Transition::Issue)
-            .map_err(|t| AppError::Life(LifeError::Transition(t)))?;
+        if order.awaiting_certificate()? && !domains_valid(conn, app, order)? {
+            return Err(AppError::Life(LifeError::RequirementsUnmet(vec![
+                "domain_control",
+            ])));
+        }
         let cert = app
             .issuer
             .verify_upload(order, &chain_pem, now)
             .map_err(AppError::Invalid)?;
-        store_and_issue(conn, order, cert, IssuanceSource::Manual, Some(by), now)
+        store_and_issue(
+            conn,
+            app,
+            order,
+            cert,
+            IssuanceSource::Manual,
+            Some(by),
+            now,
+        )
     })
     .await
 }
@@ -396,8 +424,13 @@ fn owner_only(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
+fn domains_valid(conn: &mut PgConnection, app: &App, order: &Order) -> Result<bool, AppError> {
+    Ok(super::dcv::status(conn, app, order)? == DomainControlStatus::Valid)
+}
+
 fn store_and_issue(
     conn: &mut PgConnection,
+    app: &App,
     order: &mut Order,
     cert: NewCertificate,
     source: IssuanceSource,
@@ -438,7 +471,142 @@ fn store_and_issue(
             jobs::schedule(conn, JobKind::AcceptanceReminder, order.id, reminder)?;
         }
     }
+    schedule_renewal_jobs(conn, app, order, now)
+}
+
+/// The jobs of the current certificate's end: the renewal window's reminder (when the plan
+/// holds another certificate), the last week's reminder, and the expiry itself.
+fn schedule_renewal_jobs(
+    conn: &mut PgConnection,
+    app: &App,
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(cert) = order.life().certificate.as_ref() else {
+        return Ok(());
+    };
+    if let Some(r) = order.renewal_outlook(&app.renewal_policy(), now) {
+        jobs::schedule(
+            conn,
+            JobKind::RenewalWindow,
+            order.id,
+            r.window_opens_at.max(now),
+        )?;
+    }
+    let last_week = cert.not_after - Duration::days(LAST_REMINDER_DAYS);
+    jobs::schedule(conn, JobKind::ExpiryReminder, order.id, last_week.max(now))?;
+    jobs::schedule(conn, JobKind::CertificateExpiry, order.id, cert.not_after)?;
     Ok(())
+}
+
+/// The customer gives the next certificate's CSR (pasted, or generated by the service):
+/// the order's names, during the renewal window. Controls past their reuse period are redone;
+/// once every name is valid the sandbox issues at once (a job), or an operator attaches the
+/// chain (manual).
+pub async fn request_renewal(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+    csr: CsrRecord,
+) -> Result<LifeOutcome, AppError> {
+    owner_only(&caller)?;
+    let by = caller.account_id;
+    let who = caller.clone();
+    let sandbox = app.issuer.mode() == IssuanceMode::Sandbox;
+    let requested = change(app, caller.clone(), id, move |conn, order, app| {
+        if !order.editable_by(&who) {
+            return Err(AppError::ReadOnly);
+        }
+        let now = app.now();
+        order.request_renewal(csr, &app.renewal_policy(), by, now)?;
+        // the issuance job waits for the names' controls if one must be redone
+        super::dcv::redo_expired(conn, app, order, now)?;
+        if sandbox {
+            jobs::schedule(conn, JobKind::Issue, order.id, now)?;
+        }
+        Ok(())
+    })
+    .await?;
+    if sandbox && issue_now(app, id).await {
+        return get(app, caller, id).await;
+    }
+    Ok(requested)
+}
+
+/// What the service needs to make a renewal's key pair and CSR (case 2): the order's names
+/// and the subject the first CSR was made with.
+pub struct RenewalGeneration {
+    pub names: Vec<String>,
+    pub subject: CsrSubject,
+    pub name_rules: NameRules,
+}
+
+/// Checks a renewal could be asked now (the caller, the status, the window) and gives what
+/// generating its CSR needs; the key pair is made by the caller, off the request threads.
+pub async fn prepare_renewal_generation(
+    app: &App,
+    caller: Caller,
+    id: OrderId,
+) -> Result<RenewalGeneration, AppError> {
+    owner_only(&caller)?;
+    let app = app.clone();
+    app.db
+        .clone()
+        .run(move |conn| -> Result<_, AppError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            if !order.editable_by(&caller) {
+                return Err(AppError::ReadOnly);
+            }
+            let now = app.now();
+            order.renewal_allowed(&app.renewal_policy(), now)?;
+            let account = accounts::find_by_id(conn, order.account_id)?;
+            let wildcard_allowed = order
+                .authority
+                .as_deref()
+                .and_then(|a| app.catalog.authority(a))
+                .is_none_or(|a| a.wildcard_allowed);
+            Ok(RenewalGeneration {
+                names: order.certified_names(),
+                subject: csr_subject(&order, &account),
+                name_rules: NameRules { wildcard_allowed },
+            })
+        })
+        .await
+}
+
+/// Runs the order's due issuance job now rather than at the scheduler's next tick (sandbox);
+/// `true` if one ran. If it fails, the job stays due.
+pub async fn issue_now(app: &App, id: OrderId) -> bool {
+    match run_one(app, Some((JobKind::Issue, id))).await {
+        Ok(ran) => ran,
+        Err(e) => {
+            tracing::warn!(order = %id.0, error = %e, "sandbox issuance deferred to the scheduler");
+            false
+        }
+    }
+}
+
+/// After "check now": a renewal whose every name is now valid is issued at once (sandbox;
+/// in manual mode the operator attaches the chain). `true` if a certificate was issued.
+pub async fn issue_renewal_if_ready(app: &App, id: OrderId) -> Result<bool, AppError> {
+    if app.issuer.mode() != IssuanceMode::Sandbox {
+        return Ok(false);
+    }
+    let app2 = app.clone();
+    let ready = app
+        .db
+        .clone()
+        .transaction(move |conn| -> Result<bool, AppError> {
+            let order = orders::find_for_update(conn, id)?;
+            let ready = order.awaiting_certificate().ok() == Some(true)
+                && domains_valid(conn, &app2, &order)?;
+            if ready {
+                jobs::schedule(conn, JobKind::Issue, id, app2.now())?;
+            }
+            Ok(ready)
+        })
+        .await?;
+    Ok(ready && issue_now(app, id).await)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,11 +675,35 @@ fn do_job(
     let mut order = orders::find_for_update(conn, job.order_id)?;
     match job.kind {
         JobKind::Issue => {
-            if order.status != OrderStatus::Validated {
-                return Ok(()); // cancelled or rejected meanwhile
+            match order.awaiting_certificate() {
+                Ok(false) => {}
+                // a renewal: once every name's control is valid
+                Ok(true) => {
+                    if !super::dcv::redo_expired(conn, app, &order, now)? {
+                        // look again when the next recheck is due (or in an hour)
+                        let next = super::dcv::next_recheck(conn, order.id)?
+                            .unwrap_or(now + Duration::hours(1))
+                            .max(now + Duration::minutes(1));
+                        jobs::schedule(conn, JobKind::Issue, order.id, next)?;
+                        return Ok(());
+                    }
+                }
+                Err(_) => return Ok(()), // cancelled, rejected or revoked meanwhile
             }
-            let cert = app.issuer.issue(&order, now).map_err(AppError::Issuance)?;
-            store_and_issue(conn, &mut order, cert, IssuanceSource::Sandbox, None, now)?;
+            let not_after = order.issuance_not_after(app.catalog.lifetime(), now);
+            let cert = app
+                .issuer
+                .issue(&order, not_after, now)
+                .map_err(AppError::Issuance)?;
+            store_and_issue(
+                conn,
+                app,
+                &mut order,
+                cert,
+                IssuanceSource::Sandbox,
+                None,
+                now,
+            )?;
         }
         JobKind::AcceptanceDeadline => {
             if !order.expire_acceptance(app.issuer.mode(), now)? {
@@ -524,6 +716,27 @@ fn do_job(
                 return Ok(());
             }
         }
+        JobKind::RenewalWindow | JobKind::ExpiryReminder => {
+            let reminder = match job.kind {
+                JobKind::RenewalWindow => RenewalReminder::WindowOpened,
+                _ => RenewalReminder::ExpiresSoon,
+            };
+            if !order.remind_renewal(reminder, &app.renewal_policy(), now) {
+                return Ok(());
+            }
+        }
+        JobKind::CertificateExpiry => match order
+            .expire_plan(now)
+            .map_err(|t| AppError::Life(LifeError::Transition(t)))?
+        {
+            PlanExpiry::Expired => {}
+            PlanExpiry::LookAgainAt(plan_end) => {
+                // a renewal may still come: look again at the plan's end
+                jobs::schedule(conn, JobKind::CertificateExpiry, order.id, plan_end)?;
+                return Ok(());
+            }
+            PlanExpiry::Nothing => return Ok(()),
+        },
     }
     save(conn, order)?;
     Ok(())

@@ -40,6 +40,29 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock a test moves: every clone reads and moves the same time.
+#[derive(Clone)]
+pub struct ManualClock(Arc<std::sync::Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        ManualClock(Arc::new(std::sync::Mutex::new(now)))
+    }
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A clock stopped at one instant.
 pub struct FixedClock(pub DateTime<Utc>);
 
@@ -64,6 +87,8 @@ pub struct App {
     pub storage: Storage,
     /// The domain control checks (DNS queries, HTTP fetches).
     pub dcv: Arc<crate::dcv::Checker>,
+    /// Days before expiry a renewal window opens (`RENEWAL_WINDOW_DAYS`).
+    pub renewal_window_days: u32,
 }
 
 impl App {
@@ -81,6 +106,27 @@ impl App {
             issuer,
             storage: Storage::directory(crate::storage::DEFAULT_STORAGE_URL),
             dcv: Arc::new(crate::dcv::Checker::new(Default::default())),
+            renewal_window_days: 30,
+        }
+    }
+
+    /// The same, reading `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same, opening renewal windows `days` before expiry.
+    pub fn with_renewal_window(mut self, days: u32) -> Self {
+        self.renewal_window_days = days;
+        self
+    }
+
+    /// The rules renewals follow.
+    pub fn renewal_policy(&self) -> crate::domain::order::renewal::RenewalPolicy<'_> {
+        crate::domain::order::renewal::RenewalPolicy {
+            window_days: self.renewal_window_days,
+            lifetime: self.catalog.lifetime(),
         }
     }
 

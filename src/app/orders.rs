@@ -235,6 +235,8 @@ pub async fn commander(
                     if let Some(submission) = &saved.submission {
                         documents::create_slots(conn, saved.id, &submission.documents)?;
                     }
+                    // one domain control per name, made with the submission
+                    super::dcv::ensure(conn, &app, &saved)?;
                     tracing::info!(order = %saved.id.0, number = %saved.number, "order submitted");
                     saved
                 }

@@ -13,6 +13,7 @@ use crate::domain::order::life::{
     AcceptanceDecision, Action, Actor, DocumentStatus, DomainControlStatus, IssuanceSource,
     PaymentStatus, RefundRule, RejectionReason, RevocationReason,
 };
+use crate::domain::order::renewal::{RenewalOutlook, RenewalPhase};
 use crate::http::views::OrderStatusView;
 
 /// Who must act (`customer`, `operator`, or `service`: the sandbox CA or the scheduler).
@@ -48,6 +49,8 @@ pub enum ActionView {
     AttachCertificate,
     AcceptCertificate,
     RecordRevocation,
+    RenewCertificate,
+    ValidateDomains,
 }
 
 impl From<Action> for ActionView {
@@ -63,6 +66,8 @@ impl From<Action> for ActionView {
             Action::AttachCertificate => Self::AttachCertificate,
             Action::AcceptCertificate => Self::AcceptCertificate,
             Action::RecordRevocation => Self::RecordRevocation,
+            Action::RenewCertificate => Self::RenewCertificate,
+            Action::ValidateDomains => Self::ValidateDomains,
         }
     }
 }
@@ -324,6 +329,121 @@ pub struct CancellationView {
     pub refund_window_days: u32,
 }
 
+/// Where the plan's next certificate stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewalPhaseView {
+    /// The renewal window is not open yet (`window_opens_at`).
+    Scheduled,
+    /// The window is open: give a new CSR for the same names.
+    Open,
+    /// A CSR was given: the certificate is issued once every name's control is valid.
+    Requested,
+    /// The current certificate expired without renewal; the plan still runs.
+    Overdue,
+}
+
+/// A window of time (RFC 9773's `suggestedWindow`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeWindowView {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A certificate still to come in the plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlannedIssuanceView {
+    /// Its rank in the plan (2 for the first renewal).
+    #[schema(minimum = 2)]
+    pub number: u32,
+    /// When it is due: the previous certificate's expiry.
+    pub due_at: DateTime<Utc>,
+    /// Its expected end if issued when due (the last one ends with the plan).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The plan's next certificate, in the spirit of ACME Renewal Information (RFC 9773).
+/// Present while the plan holds a certificate after the current one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RenewalView {
+    pub phase: RenewalPhaseView,
+    /// The next certificate's rank in the plan.
+    #[schema(minimum = 2)]
+    pub issuance: u32,
+    /// The plan's certificates in all, as of now.
+    #[schema(minimum = 2)]
+    pub planned_issuances: u32,
+    pub certificate_expires_at: DateTime<Utc>,
+    /// From when `POST /orders/{id}/renewal` is accepted (`RENEWAL_WINDOW_DAYS` before expiry).
+    pub window_opens_at: DateTime<Utc>,
+    /// When to renew: from the window's opening to 7 days before expiry.
+    pub suggested_window: TimeWindowView,
+    /// The end of the subscription: no certificate is valid past it.
+    pub plan_ends_at: DateTime<Utc>,
+    /// Why and how to renew, in French (`Accept-Language` does not change it; see
+    /// `explanation_en`).
+    #[schema(max_length = 2000)]
+    pub explanation_fr: String,
+    #[schema(max_length = 2000)]
+    pub explanation_en: String,
+    /// The certificates still to come, the next one first.
+    pub upcoming: Vec<PlannedIssuanceView>,
+}
+
+impl From<&RenewalOutlook> for RenewalView {
+    fn from(r: &RenewalOutlook) -> Self {
+        RenewalView {
+            phase: match r.phase {
+                RenewalPhase::Scheduled => RenewalPhaseView::Scheduled,
+                RenewalPhase::Open => RenewalPhaseView::Open,
+                RenewalPhase::Requested => RenewalPhaseView::Requested,
+                RenewalPhase::Overdue => RenewalPhaseView::Overdue,
+            },
+            issuance: r.issuance,
+            planned_issuances: r.planned_issuances,
+            certificate_expires_at: r.certificate_expires_at,
+            window_opens_at: r.window_opens_at,
+            suggested_window: TimeWindowView {
+                start: r.suggested_start,
+                end: r.suggested_end,
+            },
+            plan_ends_at: r.plan_ends_at,
+            explanation_fr: r.explanation_fr(),
+            explanation_en: r.explanation_en(),
+            upcoming: r
+                .upcoming
+                .iter()
+                .map(|p| PlannedIssuanceView {
+                    number: p.number,
+                    due_at: p.due_at,
+                    expires_at: p.expires_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The subscription, fixed at the first issuance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanProgressView {
+    pub starts_at: DateTime<Utc>,
+    /// No certificate is valid past it; the order is `expired` when its last one ends.
+    pub ends_at: DateTime<Utc>,
+    /// Certificates issued so far (the current one is number `issued`).
+    #[schema(minimum = 1)]
+    pub issued: u32,
+}
+
+/// A renewal: the new CSR, pasted (case 1).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewalRequestBody {
+    /// The next certificate's CSR (PEM), for exactly the order's names; a new key is
+    /// advised.
+    #[schema(max_length = 20000)]
+    pub csr_pem: String,
+}
+
 /// An order's life after "Commander": what it still needs, who must act, what was decided.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderLifeResponse {
@@ -358,6 +478,14 @@ pub struct OrderLifeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = CancellationView)]
     pub cancellation: Option<CancellationView>,
+    /// Once the first certificate is issued: the subscription's span and progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = PlanProgressView)]
+    pub plan: Option<PlanProgressView>,
+    /// While the plan holds a certificate after the current one: when and how to renew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = RenewalView)]
+    pub renewal: Option<RenewalView>,
 }
 
 impl From<&LifeOutcome> for OrderLifeResponse {
@@ -452,6 +580,12 @@ impl From<&LifeOutcome> for OrderLifeResponse {
                 },
                 refund_window_days: c.refund.window_days,
             }),
+            plan: life.plan.map(|p| PlanProgressView {
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                issued: p.issued,
+            }),
+            renewal: o.renewal.as_ref().map(RenewalView::from),
         }
     }
 }

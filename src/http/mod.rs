@@ -205,6 +205,8 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::lifecycle::refuse)
         .route(handlers::lifecycle::request_revocation)
         .route(handlers::lifecycle::record_revocation)
+        .route(handlers::renewal::request_renewal)
+        .route(handlers::renewal::generate_renewal_csr)
         .route(handlers::lifecycle::timeline)
         .route(handlers::lifecycle::review_queue)
         .route(handlers::dcv::list_domain_controls)

@@ -626,6 +626,38 @@ fn life_problem(e: LifeError) -> ApiError {
             "Le délai d'acceptation est dépassé : le certificat est révoqué.",
             "The acceptance deadline has passed: the certificate is revoked.",
         ),
+        LifeError::RenewalNotPlanned => ApiError::conflict(
+            Code::RenewalNotPlanned,
+            "L'abonnement ne comprend plus de certificat : le certificat actuel est le dernier ; passez une nouvelle commande.",
+            "The subscription holds no further certificate: the current one is its last; place a new order.",
+        ),
+        LifeError::RenewalNotOpen { opens_at } => ApiError::conflict(
+            Code::RenewalNotOpen,
+            format!(
+                "La fenêtre de renouvellement ouvre le {} (UTC).",
+                opens_at.format("%d/%m/%Y %H:%M")
+            ),
+            format!(
+                "The renewal window opens at {} (UTC).",
+                opens_at.format("%Y-%m-%d %H:%M")
+            ),
+        ),
+        LifeError::RenewalNamesDiffer { expected, found } => {
+            ApiError::Validation(vec![FieldIssue::new(
+                "/csr_pem",
+                Code::RenewalNamesDiffer,
+                format!(
+                    "Le CSR porte {} ; la commande certifie {}. Un renouvellement porte exactement les mêmes noms.",
+                    found.join(", "),
+                    expected.join(", ")
+                ),
+                format!(
+                    "The CSR carries {}; the order certifies {}. A renewal carries exactly the same names.",
+                    found.join(", "),
+                    expected.join(", ")
+                ),
+            )])
+        }
         LifeError::ReasonNotAllowed => ApiError::Validation(vec![FieldIssue::new(
             "/reason",
             Code::RevocationReasonNotAllowed,

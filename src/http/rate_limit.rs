@@ -58,6 +58,7 @@ impl Class {
 pub const LIMITED: &[(&str, &str, Class)] = &[
     ("POST", "/auth/token", Class::SignIn),
     ("POST", "/orders/{id}/generate-csr", Class::Keygen),
+    ("POST", "/orders/{id}/renewal/generate-csr", Class::Keygen),
     ("GET", "/orders/{id}/formulaire.pdf", Class::Pdf),
     ("POST", "/csr/decode", Class::Checks),
     ("POST", "/domains/check", Class::Checks),

@@ -46,6 +46,8 @@ pub const TABLE: &[(&str, &str, Requirement)] = &[
     ("POST", "/orders/{id}/refuse", S(OrdersWrite)),
     ("POST", "/orders/{id}/revocation", S(OrdersWrite)),
     ("POST", "/orders/{id}/revoked", S(OrdersWrite)),
+    ("POST", "/orders/{id}/renewal", S(OrdersWrite)),
+    ("POST", "/orders/{id}/renewal/generate-csr", S(OrdersWrite)),
     ("GET", "/review-queue", S(OrdersRead)),
     ("GET", "/orders/{id}/documents", S(OrdersRead)),
     ("POST", "/orders/{id}/documents/{code}", S(DocumentsWrite)),

@@ -22,6 +22,12 @@ pub enum JobKind {
     AcceptanceReminder,
     /// Revoke a certificate not accepted by its deadline.
     AcceptanceDeadline,
+    /// Tell the customer the certificate's renewal window opened.
+    RenewalWindow,
+    /// Tell the customer the certificate expires in 7 days.
+    ExpiryReminder,
+    /// At the certificate's expiry: the plan ends (`expired`) if it was its last.
+    CertificateExpiry,
 }
 
 impl JobKind {
@@ -40,8 +46,8 @@ pub struct Job {
     pub attempts: i32,
 }
 
-/// Schedules `kind` for the order at `due_at` (once per kind and order: scheduling again
-/// moves a pending job).
+/// Schedules `kind` for the order at `due_at` (one job per kind and order: scheduling again
+/// moves it and makes it pending again, e.g. the next certificate's reminders).
 pub fn schedule(
     conn: &mut PgConnection,
     kind: JobKind,
@@ -57,7 +63,13 @@ pub fn schedule(
         ))
         .on_conflict((scheduled_jobs::kind, scheduled_jobs::order_id))
         .do_update()
-        .set(scheduled_jobs::due_at.eq(due_at))
+        .set((
+            scheduled_jobs::due_at.eq(due_at),
+            scheduled_jobs::status.eq("pending"),
+            scheduled_jobs::attempts.eq(0),
+            scheduled_jobs::last_error.eq(None::<String>),
+            scheduled_jobs::done_at.eq(None::<DateTime<Utc>>),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -114,15 +126,20 @@ pub fn claim_due(
     .transpose()
 }
 
-/// The job is done (in the transaction that did it).
+/// The job is done (in the transaction that did it), unless the work itself scheduled it
+/// again (its `due_at` moved): then it stays pending for its new time.
 pub fn finish(conn: &mut PgConnection, job: &Job, at: DateTime<Utc>) -> Result<(), DbError> {
-    diesel::update(scheduled_jobs::table.filter(scheduled_jobs::id.eq(job.id)))
-        .set((
-            scheduled_jobs::status.eq("done"),
-            scheduled_jobs::attempts.eq(scheduled_jobs::attempts + 1),
-            scheduled_jobs::done_at.eq(at),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        scheduled_jobs::table
+            .filter(scheduled_jobs::id.eq(job.id))
+            .filter(scheduled_jobs::due_at.eq(job.due_at)),
+    )
+    .set((
+        scheduled_jobs::status.eq("done"),
+        scheduled_jobs::attempts.eq(scheduled_jobs::attempts + 1),
+        scheduled_jobs::done_at.eq(at),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -111,6 +111,40 @@ pub fn life_mail(
             )],
             link: Some(order_link),
         },
+        OrderEventType::RenewalWindowOpened => LifeMail {
+            subject: format!("Renouvelez votre certificat (commande {n})"),
+            paragraphs: vec![
+                format!(
+                    "Le certificat de votre commande {n} expire le {}. Votre abonnement comprend un certificat suivant : la fenêtre de renouvellement est ouverte.",
+                    date_of(detail, "expires_at").unwrap_or_else(|| "bientôt".into())
+                ),
+                format!(
+                    "Fournissez un nouveau CSR pour les mêmes noms, de préférence avant le {}.",
+                    date_of(detail, "suggested_end").unwrap_or_else(|| "l'expiration".into()),
+                ),
+            ],
+            link: Some(order_link),
+        },
+        OrderEventType::CertificateExpiring => {
+            let expires = date_of(detail, "expires_at").unwrap_or_else(|| "bientôt".into());
+            let paragraph = if detail.get("last").and_then(|v| v.as_bool()) == Some(true) {
+                format!("Le certificat de votre commande {n} expire le {expires}. C'est le dernier de votre abonnement : passez une nouvelle commande pour continuer.")
+            } else {
+                format!("Le certificat de votre commande {n} expire le {expires} et n'est pas encore renouvelé. Fournissez un nouveau CSR pour les mêmes noms dès maintenant.")
+            };
+            LifeMail {
+                subject: format!("Votre certificat expire dans 7 jours (commande {n})"),
+                paragraphs: vec![paragraph],
+                link: Some(order_link),
+            }
+        }
+        OrderEventType::Expired => LifeMail {
+            subject: format!("Abonnement terminé (commande {n})"),
+            paragraphs: vec![format!(
+                "Le dernier certificat de votre commande {n} a expiré : l'abonnement est terminé."
+            )],
+            link: Some(order_link),
+        },
         OrderEventType::Revoked => {
             let reason = text_of(detail, "reason").unwrap_or("unspecified");
             let why = match reason {
@@ -243,6 +277,35 @@ mod tests {
         assert!(raw.contains(
             "Message-ID: <00000000-0000-0000-0000-000000000000.event@certorder.example>"
         ));
+    }
+
+    #[test]
+    fn renewal_reminders_give_the_expiry_and_the_last_one_says_the_plan_ends() {
+        let o = order();
+        let m = life_mail(
+            OrderEventType::RenewalWindowOpened,
+            &o,
+            &serde_json::json!({"expires_at": "2027-06-18T10:00:00Z", "suggested_end": "2027-06-11T10:00:00Z"}),
+            "x",
+        )
+        .unwrap();
+        assert!(m.paragraphs[0].contains("18/06/2027"), "{m:?}");
+        assert!(m.paragraphs[1].contains("11/06/2027"), "{m:?}");
+        let soon = |last: bool| {
+            life_mail(
+                OrderEventType::CertificateExpiring,
+                &o,
+                &serde_json::json!({"expires_at": "2027-06-18T10:00:00Z", "last": last}),
+                "x",
+            )
+            .unwrap()
+            .paragraphs[0]
+                .clone()
+        };
+        assert!(soon(false).contains("pas encore renouvelé"));
+        assert!(soon(true).contains("dernier de votre abonnement"));
+        let expired = life_mail(OrderEventType::Expired, &o, &serde_json::json!({}), "x").unwrap();
+        assert!(expired.subject.contains("terminé"));
     }
 
     #[test]

@@ -3,5 +3,5 @@
 //! transaction and records the outcome.
 
 pub(crate) mod mail;
-pub(crate) mod scheduler;
+pub mod scheduler;
 pub mod smtp;

@@ -1,5 +1,6 @@
 //! The scheduler: every `SCHEDULER_INTERVAL_SECONDS`, runs the jobs that are due (sandbox
-//! issuance, acceptance reminders and deadlines). Every replica runs it; each job is claimed
+//! issuance, acceptance reminders and deadlines, renewal reminders, the plan's expiry) and the
+//! domain control rechecks. Every replica runs it; each job is claimed
 //! with `SKIP LOCKED` and done once (`persistence::jobs`). `certorder run-jobs` runs the due
 //! jobs once, optionally as of another time (`--now`), and exits.
 
@@ -8,6 +9,21 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::app::{lifecycle, App};
+
+/// One round: the jobs due now, then the domain control rechecks due now (each leased, done
+/// once across replicas).
+pub async fn tick(app: &App) {
+    match lifecycle::run_due(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "scheduler: jobs run"),
+        Err(e) => tracing::warn!(error = %e, "scheduler: database error"),
+    }
+    match crate::app::dcv::run_due(app, None).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(domains = n, "scheduler: domains rechecked"),
+        Err(e) => tracing::warn!(error = %e, "scheduler: domain recheck error"),
+    }
+}
 
 pub struct Scheduler {
     stop: watch::Sender<bool>,
@@ -24,17 +40,7 @@ impl Scheduler {
                         changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
                         () = tokio::time::sleep(every) => {}
                     }
-                    match lifecycle::run_due(&app).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(jobs = n, "scheduler: jobs run"),
-                        Err(e) => tracing::warn!(error = %e, "scheduler: database error"),
-                    }
-                    // domain control rechecks on their back-off schedule (leased, once each)
-                    match crate::app::dcv::run_due(&app, None).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(domains = n, "scheduler: domains rechecked"),
-                        Err(e) => tracing::warn!(error = %e, "scheduler: domain recheck error"),
-                    }
+                    tick(&app).await;
                 }
             },
             tracing::info_span!("scheduler"),

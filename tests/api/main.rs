@@ -22,6 +22,7 @@ mod mail;
 mod orders;
 mod preconditions;
 mod reliability;
+mod renewals;
 mod schema;
 mod security;
 mod stored;

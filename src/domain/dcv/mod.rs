@@ -395,6 +395,14 @@ impl DomainControl {
         }
     }
 
+    /// A validation past its reuse period, redone before the next issuance (a renewal): a
+    /// new token, pending, checked in a minute. The last validation stays on record until a
+    /// check replaces it.
+    pub fn redo(&mut self, token: Token, now: DateTime<Utc>) {
+        self.valid = false;
+        self.renew_token(token, now);
+    }
+
     /// Whether the token may no longer be used (a new one is given: `fresh`).
     pub fn expire_token_if_due(&mut self, fresh: Token, now: DateTime<Utc>) -> bool {
         if self.token_expires_at > now {

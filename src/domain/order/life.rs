@@ -15,7 +15,7 @@ use crate::domain::shared::business_days::add_business_days;
 
 /// What happened to a submitted order, as the aggregate keeps it (stored as one JSON
 /// document: `persistence::stored::life`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Life {
     pub payment: Option<PaymentReceipt>,
     pub approval: Option<Approval>,
@@ -24,6 +24,10 @@ pub struct Life {
     pub acceptance: Option<Acceptance>,
     pub revocation: Option<Revocation>,
     pub cancellation: Option<Cancellation>,
+    /// The subscription's certificates, once the first is issued (see `renewal`).
+    pub plan: Option<super::renewal::PlanProgress>,
+    /// The next certificate's CSR, given by the customer and not yet issued.
+    pub renewal: Option<super::renewal::RenewalRequest>,
 }
 
 /// The payment, recorded as received by an operator.
@@ -306,6 +310,10 @@ pub enum Action {
     AttachCertificate,
     AcceptCertificate,
     RecordRevocation,
+    /// The renewal window is open: give the next certificate's CSR.
+    RenewCertificate,
+    /// A renewal waits for domain control (a validation older than the reuse period).
+    ValidateDomains,
 }
 
 impl Action {
@@ -315,7 +323,9 @@ impl Action {
             | Action::Commander
             | Action::UploadDocuments
             | Action::SendPayment
-            | Action::AcceptCertificate => Actor::Customer,
+            | Action::AcceptCertificate
+            | Action::RenewCertificate
+            | Action::ValidateDomains => Actor::Customer,
             Action::ReviewDocuments
             | Action::ApproveOrder
             | Action::AttachCertificate
@@ -335,6 +345,12 @@ impl Action {
             Action::AttachCertificate => "Un opérateur dépose le certificat émis par l'autorité.",
             Action::AcceptCertificate => "Vérifiez le certificat, puis acceptez-le ou refusez-le.",
             Action::RecordRevocation => "Un opérateur enregistre la révocation demandée.",
+            Action::RenewCertificate => {
+                "Renouvelez : fournissez un nouveau CSR pour les mêmes noms (voir renewal)."
+            }
+            Action::ValidateDomains => {
+                "Publiez le contrôle des domaines à refaire (voir GET /orders/{id}/domains)."
+            }
         }
     }
     pub fn message_en(self) -> &'static str {
@@ -351,6 +367,10 @@ impl Action {
             }
             Action::AcceptCertificate => "Check the certificate, then accept or refuse it.",
             Action::RecordRevocation => "An operator records the revocation asked for.",
+            Action::RenewCertificate => "Renew: give a new CSR for the same names (see renewal).",
+            Action::ValidateDomains => {
+                "Publish the domain control to redo (see GET /orders/{id}/domains)."
+            }
         }
     }
 }
@@ -365,7 +385,7 @@ pub struct NextAction {
 }
 
 impl NextAction {
-    fn of(action: Action) -> Self {
+    pub(super) fn of(action: Action) -> Self {
         NextAction {
             action,
             actor: action.actor(),
@@ -415,6 +435,18 @@ pub enum LifeError {
     /// A reason the customer may not give.
     #[error("reason not open to subscribers")]
     ReasonNotAllowed,
+    /// The plan holds no further certificate (the current one is its last).
+    #[error("no renewal left in the plan")]
+    RenewalNotPlanned,
+    /// The renewal window is not open yet.
+    #[error("the renewal window opens at {opens_at}")]
+    RenewalNotOpen { opens_at: DateTime<Utc> },
+    /// The renewal CSR's names are not the order's.
+    #[error("the renewal CSR's names differ from the order's")]
+    RenewalNamesDiffer {
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
 }
 
 fn transition_error(order: &Order, t: Transition) -> LifeError {
@@ -513,7 +545,8 @@ impl Order {
         by: Option<AccountId>,
         now: DateTime<Utc>,
     ) -> Result<(), LifeError> {
-        self.apply_transition(Transition::Issue, now)?;
+        let (transition, issuance) = self.advance_plan(now)?;
+        self.apply_transition(transition, now)?;
         let required = policy.acceptance_required;
         let deadline = required.then(|| {
             let last_day = add_business_days(now.date_naive(), policy.acceptance_business_days);
@@ -539,7 +572,12 @@ impl Order {
             OrderEventType::Issued,
             now,
             by,
-            serde_json::json!({ "serial": serial, "acceptance_deadline": deadline }),
+            serde_json::json!({
+                "serial": serial,
+                "acceptance_deadline": deadline,
+                "issuance": issuance,
+                "not_after": self.data.life.certificate.as_ref().map(|c| c.not_after),
+            }),
         );
         if !required {
             self.apply_transition(Transition::Accept, now)?;

@@ -6,6 +6,7 @@ pub(crate) mod holder;
 pub(crate) mod life;
 pub(crate) mod notification;
 pub(crate) mod payment;
+pub(crate) mod renewal;
 pub(crate) mod submission;
 pub(crate) mod wizard;
 
@@ -95,6 +96,8 @@ pub enum Transition {
     Revoke,
     /// The plan's last certificate expired.
     Expire,
+    /// The next certificate of the plan was issued or attached (a renewal).
+    Renew,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +124,7 @@ pub fn transition(
         (Issued, T::Accept) => Ok(Active),
         (Issued | Active, T::Revoke) => Ok(Revoked),
         (Active, T::Expire) => Ok(Expired),
+        (Active, T::Renew) => Ok(Issued),
         (from, transition) => Err(TransitionError { from, transition }),
     }
 }
@@ -156,6 +160,18 @@ pub enum OrderEventType {
     /// The customer is reminded to accept the certificate before the deadline.
     #[strum(serialize = "order.acceptance_reminder")]
     AcceptanceReminder,
+    /// The customer gave the next certificate's CSR.
+    #[strum(serialize = "order.renewal_requested")]
+    RenewalRequested,
+    /// The renewal window of the current certificate opened (a reminder).
+    #[strum(serialize = "order.renewal_window_opened")]
+    RenewalWindowOpened,
+    /// The current certificate expires within a week (a reminder).
+    #[strum(serialize = "order.certificate_expiring")]
+    CertificateExpiring,
+    /// The plan's last certificate expired.
+    #[strum(serialize = "order.expired")]
+    Expired,
     /// A justificatif's file was uploaded (the slot is under review).
     #[strum(serialize = "document.uploaded")]
     DocumentUploaded,
@@ -681,7 +697,7 @@ mod tests {
     }
 
     #[test]
-    fn the_life_after_commander_follows_spec_section_8_and_nothing_else() {
+    fn the_life_after_commander_follows_spec_sections_8_and_9_and_nothing_else() {
         use strum::IntoEnumIterator;
         use OrderStatus::*;
         let allowed: Vec<(OrderStatus, Transition, OrderStatus)> = OrderStatus::iter()
@@ -705,6 +721,8 @@ mod tests {
                 (Issued, T::Revoke, Revoked),
                 (Active, T::Revoke, Revoked),
                 (Active, T::Expire, Expired),
+                // §9: the plan's next certificate (a renewal), to accept like the first
+                (Active, T::Renew, Issued),
             ]
         );
         for s in OrderStatus::iter() {

@@ -63,7 +63,10 @@ pub fn mailed(event: &OrderEvent) -> bool {
         | E::Issued
         | E::AcceptanceReminder
         | E::Revoked
-        | E::DocumentRejected => true,
+        | E::DocumentRejected
+        | E::RenewalWindowOpened
+        | E::CertificateExpiring
+        | E::Expired => true,
         E::Cancelled => event.detail.get("refund_due").is_some(),
         _ => false,
     }

@@ -300,6 +300,18 @@ codes! {
         fr: "Aucune révocation n'a été demandée pour ce certificat.",
         en: "No revocation was requested for this certificate.",
     },
+    RenewalNotPlanned = "renewal_not_planned" {
+        fr: "L'abonnement ne comprend plus de certificat à émettre : le certificat actuel est le dernier.",
+        en: "The subscription holds no further certificate: the current one is its last.",
+    },
+    RenewalNotOpen = "renewal_not_open" {
+        fr: "La fenêtre de renouvellement n'est pas encore ouverte (voir renewal.window_opens_at).",
+        en: "The renewal window is not open yet (see renewal.window_opens_at).",
+    },
+    RenewalNamesDiffer = "renewal_names_differ" {
+        fr: "Le CSR de renouvellement doit porter exactement les noms de la commande.",
+        en: "The renewal CSR must carry exactly the order's names.",
+    },
     AcceptanceDeadlinePassed = "acceptance_deadline_passed" {
         fr: "Le délai d'acceptation du certificat est dépassé.",
         en: "The certificate's acceptance deadline has passed.",

@@ -5,6 +5,7 @@ use actix_web::{get, post, put, web, HttpResponse};
 
 use crate::app;
 use crate::domain::dcv::Method;
+use crate::domain::order::OrderId;
 use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::http::auth::Authenticated;
 use crate::http::dcv_views::{
@@ -134,6 +135,7 @@ pub async fn check_domain(
     let (id, name) = path.into_inner();
     let id = order_id(&id)?;
     let cs = app::dcv::check(&state.app, caller.0, id, Some(name)).await?;
+    renewal_if_ready(&state, id).await;
     let c = cs.first().ok_or(ApiError::Internal)?;
     Ok(HttpResponse::Ok().json(DomainControlResponse::of(
         c,
@@ -164,5 +166,14 @@ pub async fn check_domains_now(
 ) -> Result<HttpResponse, ApiError> {
     let id = order_id(&path)?;
     let cs = app::dcv::check(&state.app, caller.0, id, None).await?;
+    renewal_if_ready(&state, id).await;
     Ok(list_response(&state, &cs))
+}
+
+/// A renewal waiting for its names' controls is issued as soon as the last turns valid
+/// (sandbox); if that fails, the scheduler's job issues it later.
+async fn renewal_if_ready(state: &AppState, id: OrderId) {
+    if let Err(e) = app::lifecycle::issue_renewal_if_ready(&state.app, id).await {
+        tracing::warn!(order = %id.0, error = %e, "renewal issuance deferred to the scheduler");
+    }
 }

@@ -81,6 +81,12 @@ fn each_stored_fixture_reads_into_the_domain_and_writes_back_the_same_json_with_
     let life: Life = round_trips::<StoredLife, _>("life");
     assert!(life.payment.is_some() && life.approval.is_some());
     assert!(life.certificate.is_some() && life.acceptance.is_some());
+    let renewing: Life = round_trips::<StoredLife, _>("life_renewing");
+    assert_eq!(renewing.plan.map(|p| p.issued), Some(1));
+    assert_eq!(
+        renewing.renewal.map(|r| r.csr.names),
+        Some(vec!["www.certigna.fr".to_owned()])
+    );
     let domains: Vec<String> = round_trips::<StoredDomains, _>("additional_domains");
     assert!(domains.is_empty());
 }
@@ -143,6 +149,7 @@ fn the_stored_types_alone_write_the_field_names_of_the_fixtures() {
         "terms",
         "submitted",
         "life",
+        "life_renewing",
         "additional_domains",
     ] {
         let stored = fixture(name);
@@ -152,7 +159,7 @@ fn the_stored_types_alone_write_the_field_names_of_the_fixtures() {
             "payment" => to_stored_and_back::<StoredPayment>(&stored),
             "terms" => to_stored_and_back::<StoredTerms>(&stored),
             "submitted" => to_stored_and_back::<StoredSubmission>(&stored),
-            "life" => to_stored_and_back::<StoredLife>(&stored),
+            "life" | "life_renewing" => to_stored_and_back::<StoredLife>(&stored),
             _ => to_stored_and_back::<StoredDomains>(&stored),
         };
         let (mut want, mut got) = (Vec::new(), Vec::new());

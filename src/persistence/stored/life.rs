@@ -6,11 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::csr::StoredCsr;
 use super::{check_version, stored_enum, unversioned, Invalid, CURRENT};
 use crate::domain::order::life::{
     Acceptance, AcceptanceDecision, Approval, Cancellation, CertificateRef, IssuanceSource, Life,
     PaymentReceipt, Refund, RefundRule, Rejection, RejectionReason, Revocation, RevocationReason,
 };
+use crate::domain::order::renewal::{PlanProgress, RenewalRequest};
 
 /// Each part is absent until it happened (the `?` queries of `persistence::life` rely on it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +34,26 @@ pub(crate) struct StoredLife {
     pub(crate) revocation: Option<StoredRevocation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) cancellation: Option<StoredCancellation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) plan: Option<StoredPlan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) renewal: Option<StoredRenewal>,
+}
+
+/// The subscription, fixed at the first issuance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredPlan {
+    pub(crate) starts_at: DateTime<Utc>,
+    pub(crate) ends_at: DateTime<Utc>,
+    pub(crate) issued: u32,
+}
+
+/// The next certificate's CSR (the same shape as `orders.csr`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredRenewal {
+    pub(crate) csr: StoredCsr,
+    pub(crate) requested_at: DateTime<Utc>,
+    pub(crate) requested_by: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +224,16 @@ impl From<&Life> for StoredLife {
                     window_days: c.refund.window_days,
                 },
             }),
+            plan: l.plan.map(|p| StoredPlan {
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                issued: p.issued,
+            }),
+            renewal: l.renewal.as_ref().map(|r| StoredRenewal {
+                csr: StoredCsr::from(&r.csr),
+                requested_at: r.requested_at,
+                requested_by: r.requested_by,
+            }),
         }
     }
 }
@@ -257,6 +289,21 @@ impl TryFrom<StoredLife> for Life {
                     window_days: c.refund.window_days,
                 },
             }),
+            plan: s.plan.map(|p| PlanProgress {
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                issued: p.issued,
+            }),
+            renewal: s
+                .renewal
+                .map(|r| -> Result<RenewalRequest, Invalid> {
+                    Ok(RenewalRequest {
+                        csr: r.csr.try_into()?,
+                        requested_at: r.requested_at,
+                        requested_by: r.requested_by,
+                    })
+                })
+                .transpose()?,
         })
     }
 }
