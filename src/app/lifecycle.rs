@@ -25,7 +25,7 @@ use crate::domain::pki::chain::certificates_of_pem;
 pub use crate::domain::pki::formats::CertificateFormat;
 use crate::domain::pki::fqdn::NameRules;
 use crate::domain::pki::keygen::CsrSubject;
-use crate::domain::shared::issue::FieldIssue;
+use crate::domain::shared::issue::{Code, FieldIssue};
 use crate::persistence::certificates::{self, StoredCertificate};
 use crate::persistence::jobs::{self, Job, JobKind};
 use crate::persistence::{accounts, orders};
@@ -278,6 +278,23 @@ pub async fn attach_certificate(
             .issuer
             .verify_upload(order, &chain_pem, now)
             .map_err(AppError::Invalid)?;
+        let plan_end = order.issuance_plan_end(now);
+        if cert.not_after > plan_end {
+            return Err(AppError::Invalid(vec![FieldIssue::new(
+                "/chain_pem",
+                Code::CertificatePastPlanEnd,
+                format!(
+                    "Le certificat est valide jusqu'au {} ; l'abonnement se termine le {} : l'autorité doit émettre un certificat plus court.",
+                    cert.not_after.format("%d/%m/%Y %H:%M UTC"),
+                    plan_end.format("%d/%m/%Y %H:%M UTC")
+                ),
+                format!(
+                    "The certificate is valid until {}; the subscription ends at {}: the authority must issue a shorter one.",
+                    cert.not_after.format("%Y-%m-%d %H:%M UTC"),
+                    plan_end.format("%Y-%m-%d %H:%M UTC")
+                ),
+            )]));
+        }
         store_and_issue(
             conn,
             app,

@@ -55,6 +55,11 @@ struct Walk {
 
 impl Walk {
     async fn start(t0: DateTime<Utc>) -> Walk {
+        Self::start_in(t0, false).await
+    }
+
+    /// `manual`: an operator attaches each certificate, chains to the tests' sandbox root.
+    async fn start_in(t0: DateTime<Utc>, manual: bool) -> Walk {
         let dns = TestDns::start();
         let http = TestHttp::start();
         let clock = ManualClock::new(t0);
@@ -65,6 +70,10 @@ impl Walk {
             s.dcv.test_suffixes = vec![];
             s.dcv.timeout = std::time::Duration::from_secs(1);
             s.clock = Arc::new(c);
+            if manual {
+                s.issuer.mode = certorder::issuer::IssuerMode::Manual;
+                s.issuer.trust_anchors = vec![crate::support::sandbox_ca_dir().join("ca/root.pem")];
+            }
         };
         let app = TestApp::spawn_with(tweak.clone()).await;
         let mut settings = test_settings(&app.db_name);
@@ -128,6 +137,10 @@ impl Walk {
 
 /// A submitted 24-month order for the two names.
 async fn submitted_24_months(app: &TestApp, token: &str) -> String {
+    submitted_for_months(app, token, 24, &csr_for(&[DNS_NAME, WEB_NAME])).await
+}
+
+async fn submitted_for_months(app: &TestApp, token: &str, months: u32, csr: &str) -> String {
     let oid = app.create_order(token).await["id"]
         .as_str()
         .unwrap()
@@ -137,7 +150,7 @@ async fn submitted_24_months(app: &TestApp, token: &str) -> String {
         .patch(
             &format!("/orders/{oid}"),
             token,
-            &json!({"duration_months": 24, "generation_method": "csr", "csr_pem": csr_for(&[DNS_NAME, WEB_NAME])}),
+            &json!({"duration_months": months, "generation_method": "csr", "csr_pem": csr}),
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
@@ -427,4 +440,114 @@ async fn a_renewal_before_the_first_certificate_is_refused_by_the_status_rule() 
         "transition_not_allowed",
     )
     .await;
+}
+
+/// A chain for `csr_pem`, from the tests' sandbox CA (standing for the real CA of manual
+/// mode), valid from `not_before` to `not_after`, PEM, leaf first.
+fn chain_for(csr_pem: &str, not_before: DateTime<Utc>, not_after: DateTime<Utc>) -> String {
+    use certorder::issuer::{open_sandbox_ca, IssueRequest};
+    let ca = open_sandbox_ca(&crate::support::sandbox_ca_dir(), None, true, not_before).unwrap();
+    let names = [DNS_NAME.to_owned(), WEB_NAME.to_owned()];
+    let issued = ca
+        .issue_leaf(&IssueRequest {
+            csr_pem,
+            names: &names,
+            order_number: "CMD-TEST",
+            not_before,
+            not_after,
+        })
+        .unwrap();
+    let pem = certorder::issuer::CertificateFormat::PemChain
+        .encode(&issued.chain_der)
+        .unwrap();
+    String::from_utf8(pem).unwrap()
+}
+
+#[actix_web::test]
+async fn in_manual_mode_the_operator_attaches_the_renewal_for_the_new_key_and_never_past_the_plan()
+{
+    // before 2027-03-15: 199-day certificates, so the renewal could run past the plan
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).unwrap();
+    // the root the "real CA" chains lead to, made before the server trusts it
+    let _ = chain_for(&csr_for(&[DNS_NAME]), t0, t0 + Duration::days(1));
+    let w = Walk::start_in(t0, true).await;
+    let app = &w.app;
+    let token = app.token(CLIENT).await;
+    let op = app.token(OPERATOR).await;
+    let first_csr = csr_for(&[DNS_NAME, WEB_NAME]);
+    let oid = submitted_for_months(app, &token, 12, &first_csr).await;
+    let all = w.publish_and_check(&token, &oid).await;
+    assert_eq!(all["all_valid"], true, "{all}");
+    documents_accepted(app, &token, &op, &oid, false).await;
+    ok(app
+        .post(
+            &format!("/orders/{oid}/payment"),
+            &op,
+            &json!({"reference": "VIR-M"}),
+        )
+        .await)
+    .await;
+    ok(app
+        .post(&format!("/orders/{oid}/approve"), &op, &json!({}))
+        .await)
+    .await;
+    let attach = |chain: String| {
+        let path = format!("/orders/{oid}/certificate");
+        let (app, op) = (app, &op);
+        async move { app.post(&path, op, &json!({ "chain_pem": chain })).await }
+    };
+    let l = ok(attach(chain_for(&first_csr, t0, t0 + Duration::days(199))).await).await;
+    assert_eq!(l["status"], "active", "{l}");
+    let plan_end = time(&l["plan"]["ends_at"]);
+    assert_eq!(plan_end, Utc.with_ymd_and_hms(2027, 4, 1, 9, 0, 0).unwrap());
+
+    let renew_at = time(&l["renewal"]["window_opens_at"]) + Duration::hours(1);
+    w.clock.set(renew_at);
+    let second_csr = csr_for(&[DNS_NAME, WEB_NAME]);
+    let l = ok(app
+        .post(
+            &format!("/orders/{oid}/renewal"),
+            &token,
+            &json!({ "csr_pem": second_csr }),
+        )
+        .await)
+    .await;
+    assert_eq!(l["renewal"]["phase"], "requested", "{l}");
+    assert_eq!(l["next_action"]["action"], "attach_certificate", "{l}");
+    assert_eq!(l["next_action"]["actor"], "operator");
+
+    // the first key is not the renewal's
+    let p = assert_problem(
+        attach(chain_for(&first_csr, renew_at, plan_end)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "certificate_key_mismatch"),
+        "{p}"
+    );
+    // a day past the plan's end
+    let p = assert_problem(
+        attach(chain_for(
+            &second_csr,
+            renew_at,
+            plan_end + Duration::days(1),
+        ))
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["code"], "certificate_past_plan_end", "{p}");
+    assert_eq!(p["errors"][0]["pointer"], "/chain_pem");
+    let l = ok(attach(chain_for(&second_csr, renew_at, plan_end)).await).await;
+    assert_eq!(l["status"], "active", "{l}");
+    assert_eq!(l["plan"]["issued"], 2);
+    assert_eq!(time(&l["certificate"]["not_after"]), plan_end);
+    assert!(l["renewal"].is_null(), "the plan's last certificate: {l}");
 }

@@ -255,11 +255,16 @@ impl Order {
         lifetime: &LifetimeSchedule,
         now: DateTime<Utc>,
     ) -> DateTime<Utc> {
-        let ends_at = match self.data.life.plan {
+        validity_end(lifetime, now, self.issuance_plan_end(now))
+    }
+
+    /// The end of the plan a certificate issued now belongs to (for the first, the plan
+    /// would start now): no certificate of the order may be valid past it.
+    pub fn issuance_plan_end(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.data.life.plan {
             Some(p) => p.ends_at,
             None => self.plan_end_from(now),
-        };
-        validity_end(lifetime, now, ends_at)
+        }
     }
 
     fn plan_end_from(&self, start: DateTime<Utc>) -> DateTime<Utc> {

@@ -585,6 +585,10 @@ codes! {
         fr: "La chaîne contient une clé privée : envoyez seulement les certificats.",
         en: "The chain contains a private key: send the certificates only.",
     },
+    CertificatePastPlanEnd = "certificate_past_plan_end" {
+        fr: "Le certificat est valide au-delà de la fin de l'abonnement.",
+        en: "The certificate is valid past the subscription's end.",
+    },
     CertificateKeyMismatch = "certificate_key_mismatch" {
         fr: "La clé publique du certificat n'est pas celle du CSR de la commande.",
         en: "The certificate's public key is not the one of the order's CSR.",
