@@ -170,9 +170,26 @@ done
 python3 -c 'import json, sys; print(json.dumps({"csr_pem": open(sys.argv[1]).read()}))' \
     "$ROOT/tests/fixtures/csr/rsa2048_ok.pem" >"$WORK/csr.json"
 
-# pgbench first, the service stopped: with its pool the two would not fit in the server's
-# max_connections (100 here). Same scripts, connections and duration as the service's runs.
-stop_service
+# The measurements, interleaved: each pair runs the service's scenario, then pgbench's same
+# SQL, for the same duration and concurrency, back to back, BENCH_PAIRS times (the service
+# stays up and idle while pgbench runs). A neighbour's load then weighs on both halves of a
+# pair alike, and the median of the pair ratios, with its range, is the figure reported.
+# Beside each, the CPU time per request of the service process and of PostgreSQL's
+# processes (from /proc, utime + stime), and pgbench's per transaction: what noise moves least.
+TICKS=$(getconf CLK_TCK)
+cpu_ticks() { # pids…: their utime + stime, in clock ticks
+    local total=0 pid
+    for pid in "$@"; do
+        [[ -r /proc/$pid/stat ]] || continue
+        total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+postgres_pids() { pgrep -x postgres || true; }
+per_request_ms() { # ticks, requests
+    python3 -c "print(f'{$1 / $TICKS * 1000 / max($2, 1):.3f}')"
+}
+
 # The service's resident memory, sampled every 100 ms; the peak is read per scenario.
 sample_memory() {
     while kill -0 "$SERVICE_PID" 2>/dev/null; do
@@ -184,82 +201,77 @@ peak_rss_mb() {
     sort -n "$WORK/rss" | tail -n 1 | awk '{ printf "%.1f", $1 / 1024 }'
     : >"$WORK/rss"
 }
-declare -A RPS P50 P99 MEM BAD
-result() { # name, RESULT line
-    local line=$2
-    RPS[$1]=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$line")
-    P50[$1]=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$line")
-    P99[$1]=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
-    BAD[$1]=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' <<<"$line")
-}
 
-run_wrk() { # name, lua script
-    log "service: $1 (wrk, $CONNECTIONS connections, ${SECONDS_PER_RUN}s)"
+# One measurement: "rps p50 p99 bad requests own_cpu_ms pg_cpu_ms peak_rss" on stdout.
+run_wrk() { # lua script
     : >"$WORK/rss"
-    local out
+    local out own0 pg0 own1 pg1 line requests
+    own0=$(cpu_ticks "$SERVICE_PID")
+    pg0=$(cpu_ticks $(postgres_pids))
     out=$(BENCH_DIR=$BENCH_DIR BENCH_PAIRS=$WORK/pairs BENCH_CSR_BODY=$WORK/csr.json \
-        wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$BENCH_DIR/$2" "$BASE")
-    echo "$out" >&2
-    result "$1" "$(grep '^RESULT' <<<"$out")"
-    MEM[$1]=$(peak_rss_mb)
+        wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$BENCH_DIR/$1" "$BASE")
+    own1=$(cpu_ticks "$SERVICE_PID")
+    pg1=$(cpu_ticks $(postgres_pids))
+    line=$(grep '^RESULT' <<<"$out")
+    requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
+    printf '%s %s %s %s %s %s %s %s\n' \
+        "$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$line")" \
+        "$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$line")" \
+        "$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")" \
+        "$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' <<<"$line")" "$requests" \
+        "$(per_request_ms $((own1 - own0)) "$requests")" \
+        "$(per_request_ms $((pg1 - pg0)) "$requests")" "$(peak_rss_mb)"
 }
 
-run_pgbench() { # name, script
-    log "pgbench: $1 (-c $CONNECTIONS -j 2 -M prepared, ${SECONDS_PER_RUN}s)"
+run_pgbench() { # sql script; same fields as run_wrk ("own" = pgbench's own CPU)
     rm -rf "$WORK/pglog" && mkdir "$WORK/pglog"
-    local out
-    out=$(cd "$WORK/pglog" && pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$SECONDS_PER_RUN" \
-        -l -D tokens="$TOKENS" -D accounts="$ACCOUNTS" -D per_account="$PER_ACCOUNT" \
-        -f "$BENCH_DIR/$2" "$DB" 2>&1) || { grep -m 3 error <<<"$out" >&2; return 1; }
-    grep -E 'tps|latency|failed|transactions' <<<"$out" >&2
-    RPS[$1]=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | xargs printf '%.1f')
-    read -r P50[$1] P99[$1] < <(cat "$WORK"/pglog/pgbench_log.* | awk '{ print $3 }' | sort -n |
+    local out pg0 pg1 tx p50 p99 rusage
+    pg0=$(cpu_ticks $(postgres_pids))
+    out=$(cd "$WORK/pglog" && /usr/bin/env time -f 'RUSAGE %U %S' pgbench -n -M prepared \
+        -c "$CONNECTIONS" -j 2 -T "$SECONDS_PER_RUN" -l -D tokens="$TOKENS" \
+        -D accounts="$ACCOUNTS" -D per_account="$PER_ACCOUNT" -f "$BENCH_DIR/$1" "$DB" 2>&1) ||
+        { grep -m 3 error <<<"$out" >&2; return 1; }
+    pg1=$(cpu_ticks $(postgres_pids))
+    tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+    read -r p50 p99 < <(cat "$WORK"/pglog/pgbench_log.* | awk '{ print $3 }' | sort -n |
         awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000 }')
-    BAD[$1]=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
-    MEM[$1]=-
+    rusage=$(sed -n 's/^RUSAGE \([0-9.]*\) \([0-9.]*\)$/\1 \2/p' <<<"$out")
+    printf '%s %s %s %s %s %s %s -\n' \
+        "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | xargs printf '%.1f')" "$p50" "$p99" \
+        "$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")" "$tx" \
+        "$(python3 -c "u, s = map(float, '$rusage'.split()); print(f'{(u + s) * 1000 / max($tx, 1):.3f}')")" \
+        "$(per_request_ms $((pg1 - pg0)) "$tx")"
 }
 
-run_pgbench pg_read pgbench_read.sql
-run_pgbench pg_update pgbench_update.sql
-log "restart the service"
-start_service
+PAIRS=${BENCH_PAIRS:-5}
+command -v time >/dev/null || [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 : >"$WORK/rss"
 sample_memory &
 SAMPLER_PID=$!
-run_wrk get get.lua
-run_wrk patch patch.lua
-run_wrk csr_decode csr.lua
+: >"$WORK/results"
+for pair in $(seq 1 "$PAIRS"); do
+    for scenario in "get get.lua pgbench_read.sql" "patch patch.lua pgbench_update.sql" "csr_decode csr.lua -"; do
+        read -r name lua sql <<<"$scenario"
+        log "pair $pair/$PAIRS: $name (service, then pgbench; $CONNECTIONS connections, ${SECONDS_PER_RUN}s each)"
+        echo "$name service $(run_wrk "$lua")" | tee -a "$WORK/results" >&2
+        if [[ $sql != - ]]; then
+            echo "$name pgbench $(run_pgbench "$sql")" | tee -a "$WORK/results" >&2
+        fi
+    done
+done
 
 log "service: the whole wizard to commander (python driver, $CONNECTIONS connections, ${WIZARD_SECONDS}s)"
 : >"$WORK/rss"
 out=$(python3 "$BENCH_DIR/wizard.py" "$BASE" "$WORK/pairs" "$ROOT/tests/fixtures/csr/rsa2048_ok.pem" \
     "$WIZARD_SECONDS" "$CONNECTIONS")
 echo "$out" >&2
-result wizard "$(grep '^RESULT' <<<"$out")"
-MEM[wizard]=$(peak_rss_mb)
+WIZARD=$(grep '^RESULT' <<<"$out")
+WIZARD_MEM=$(peak_rss_mb)
 HWM=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVICE_PID/status")
 
-ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 echo
-echo "certorder bench: $(nproc) cores, $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run, $ORDERS orders, $(date -u +%FT%TZ)"
-printf '| %-28s | %10s | %8s | %8s | %9s | %7s |\n' scenario 'req/s' 'p50 ms' 'p99 ms' 'peak RSS' 'non-2xx'
-printf '|%s|\n' '------------------------------|------------|----------|----------|-----------|---------'
-for name in get pg_read patch pg_update csr_decode wizard; do
-    label=$name
-    case $name in
-        get) label='GET /orders/{id}' ;;
-        pg_read) label='pgbench, the same SELECT' ;;
-        patch) label='PATCH /orders/{id}' ;;
-        pg_update) label='pgbench, the same transaction' ;;
-        csr_decode) label='POST /csr/decode (RSA-2048)' ;;
-        wizard) label='wizard to commander, orders/s' ;;
-    esac
-    mem=${MEM[$name]}
-    [[ $mem != - ]] && mem="$mem MB"
-    printf '| %-28s | %10s | %8s | %8s | %9s | %7s |\n' "$label" "${RPS[$name]}" "${P50[$name]}" \
-        "${P99[$name]}" "$mem" "${BAD[$name]:-0}"
-done
+echo "certorder bench: $(nproc) cores, $CONNECTIONS connections, $PAIRS interleaved pairs of ${SECONDS_PER_RUN}s, $ORDERS orders, $(git -C "$ROOT" rev-parse --short HEAD), $(date -u +%FT%TZ)"
+python3 "$BENCH_DIR/report.py" "$WORK/results"
+echo "| wizard to commander (python driver) | $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$WIZARD") orders/s | p99 $(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$WIZARD") ms | peak $WIZARD_MEM MB |"
 echo
-echo "reads:   service/pgbench = $(ratio "${RPS[get]}" "${RPS[pg_read]}")   (target >= 0.5)"
-echo "updates: service/pgbench = $(ratio "${RPS[patch]}" "${RPS[pg_update]}")   (target >= 0.67)"
 echo "service VmHWM (peak resident memory over the whole run): $HWM MB   (target < 100 MB)"
