@@ -23,6 +23,7 @@ use crate::persistence::{self, Db};
 use crate::storage::Storage;
 use crate::workers::mail::OutboxWorker;
 use crate::workers::scheduler::Scheduler;
+use crate::workers::webhooks::Dispatcher;
 
 /// How many PDF downloads may wait for a render slot before the next one gets 503.
 const PDF_RENDER_QUEUE: usize = 32;
@@ -36,6 +37,8 @@ pub struct Application {
     housekeeper: Option<Housekeeper>,
     /// The due jobs' runner, unless `SCHEDULER_INTERVAL_SECONDS` is 0.
     scheduler: Option<Scheduler>,
+    /// The webhook dispatcher, when `WEBHOOK_DISPATCHER` is on.
+    dispatcher: Option<Dispatcher>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,16 @@ impl Application {
         settings: Settings,
         extra: fn(&mut web::ServiceConfig),
     ) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, extra, None).await
+    }
+
+    /// `build_with`, the use cases and workers reading the time from `clock` (tests that move
+    /// time forward; `None`: the system clock).
+    pub async fn build_with_clock(
+        settings: Settings,
+        extra: fn(&mut web::ServiceConfig),
+        clock: Option<Arc<dyn app::Clock>>,
+    ) -> Result<Self, StartupError> {
         http::panic::install_hook();
         keep_large_blocks_out_of_the_heap();
         let url = settings.database_url.clone();
@@ -99,7 +112,14 @@ impl Application {
                 settings.housekeeping_interval,
             )
         });
-        let app = build_app(db, &settings)?;
+        let mut app = build_app(db, &settings)?;
+        if let Some(clock) = clock {
+            app = app.with_clock(clock);
+        }
+        let dispatcher = settings
+            .webhooks
+            .dispatcher
+            .then(|| Dispatcher::spawn(app.clone(), settings.webhooks.poll));
         let scheduler = (!settings.scheduler_interval.is_zero())
             .then(|| Scheduler::spawn(app.clone(), settings.scheduler_interval));
         let server = run(listener, app, limits, settings, extra)?;
@@ -109,6 +129,7 @@ impl Application {
             worker,
             housekeeper,
             scheduler,
+            dispatcher,
         })
     }
 
@@ -126,6 +147,9 @@ impl Application {
         }
         if let Some(scheduler) = self.scheduler {
             scheduler.stop().await;
+        }
+        if let Some(dispatcher) = self.dispatcher {
+            dispatcher.stop().await;
         }
         result
     }
@@ -146,7 +170,8 @@ pub fn build_app(db: Db, settings: &Settings) -> Result<app::App, StartupError> 
     let storage = Storage::new(settings.storage.clone())?;
     Ok(app::App::new(db, catalog, default_rules(), issuer)
         .with_storage(storage)
-        .with_dcv(settings.dcv.clone()))
+        .with_dcv(settings.dcv.clone())
+        .with_webhooks(settings.webhooks.clone()))
 }
 
 fn run(

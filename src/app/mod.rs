@@ -13,6 +13,7 @@ pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod lifecycle;
 pub(crate) mod orders;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -49,6 +50,30 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that tests move forward (shared by several servers, so that their deadlines and
+/// retry delays pass in seconds): the system time plus an offset.
+#[derive(Default)]
+pub struct OffsetClock(std::sync::atomic::AtomicI64);
+
+impl OffsetClock {
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.0
+            .fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How far ahead of the system time it is.
+    pub fn offset(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset()
+    }
+}
+
 /// What the use cases share: the database, the catalogue, the justificatifs rules, the clock
 /// and the store of uploaded files.
 #[derive(Clone)]
@@ -64,6 +89,8 @@ pub struct App {
     pub storage: Storage,
     /// The domain control checks (DNS queries, HTTP fetches).
     pub dcv: Arc<crate::dcv::Checker>,
+    /// Webhooks' settings and the key their secrets are encrypted under.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl App {
@@ -81,6 +108,7 @@ impl App {
             issuer,
             storage: Storage::directory(crate::storage::DEFAULT_STORAGE_URL),
             dcv: Arc::new(crate::dcv::Checker::new(Default::default())),
+            webhooks: Arc::new(crate::webhooks::Webhooks::new(Default::default())),
         }
     }
 
@@ -99,6 +127,18 @@ impl App {
     /// The same, with these domain control settings.
     pub fn with_dcv(mut self, settings: crate::dcv::DcvSettings) -> Self {
         self.dcv = Arc::new(crate::dcv::Checker::new(settings));
+        self
+    }
+
+    /// The same, with these webhook settings.
+    pub fn with_webhooks(mut self, settings: crate::webhooks::WebhookSettings) -> Self {
+        self.webhooks = Arc::new(crate::webhooks::Webhooks::new(settings));
+        self
+    }
+
+    /// The same, reading the time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 

@@ -27,4 +27,5 @@ mod security;
 mod stored;
 mod throttle;
 mod verdicts;
+mod webhooks;
 mod wizard;

@@ -10,4 +10,5 @@ pub(crate) mod health;
 pub(crate) mod keygen;
 pub(crate) mod lifecycle;
 pub(crate) mod orders;
+pub(crate) mod webhooks;
 pub(crate) mod wizard;
