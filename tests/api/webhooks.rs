@@ -571,3 +571,137 @@ async fn endpoints_are_the_accounts_own_and_need_the_webhooks_scope() {
     let res = app.get(&format!("/webhook-endpoints/{eid}"), &token).await;
     assert_problem(res, 404, "not_found").await;
 }
+
+#[actix_web::test]
+async fn a_partners_endpoint_receives_the_events_of_the_orders_naming_its_code_as_its_feed_shows_them(
+) {
+    let app = TestApp::spawn_with(with_dispatcher).await;
+    let receiver = Receiver::start();
+    let partner = app.token(crate::support::PARTNER).await;
+    let client = app.token(CLIENT).await;
+    let endpoint = create_endpoint(&app, &partner, json!({"url": receiver.url()})).await;
+    receiver
+        .config(json!({"secrets": [endpoint["secret"]]}))
+        .await;
+    // a client's order naming the partner's code, and one naming none
+    let named = app.create_order(&client).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    crate::support::fill_steps(&app, &client, &named, "certigna-ssl").await;
+    for body in [
+        json!({"partner": {"type": "partner", "code": "PART-DEMO"}}),
+        json!({"generation_method": "csr", "csr_pem": crate::support::fixture("ec_p256_ok.pem")}),
+    ] {
+        let res = app.patch(&format!("/orders/{named}"), &client, &body).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    ok(app
+        .post(&format!("/orders/{named}/commander"), &client, &json!({}))
+        .await)
+    .await;
+    let plain = crate::lifecycle::submitted(&app, &client, "certigna-ssl").await;
+    let partner_feed = feed_ids(&app, &partner, &named).await;
+    assert!(!partner_feed.is_empty());
+    assert!(feed_ids(&app, &partner, &plain).await.is_empty());
+    wait_for(
+        &app,
+        "SELECT count(*) AS n FROM event_deliveries WHERE subscriber = 'webhook' AND status = 'sent'",
+        partner_feed.len() as i64,
+    )
+    .await;
+    let log = receiver.log().await;
+    let ids: Vec<&str> = log.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        partner_feed.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(
+        log.iter().all(|r| r["verified"] == json!([true])),
+        "{log:?}"
+    );
+}
+
+#[actix_web::test]
+async fn failures_follow_the_schedule_honour_retry_after_give_up_after_eight_and_five_days_disable()
+{
+    let clock = Arc::new(OffsetClock::default());
+    let app = TestApp::spawn_at(clock.clone(), with_dispatcher).await;
+    let receiver = Receiver::start();
+    let token = app.token(CLIENT).await;
+    let endpoint = create_endpoint(
+        &app,
+        &token,
+        json!({"url": receiver.url(), "event_types": ["order.created"]}),
+    )
+    .await;
+    let eid = endpoint["id"].as_str().unwrap().to_owned();
+    receiver
+        .config(json!({"secrets": [endpoint["secret"]], "status": 500}))
+        .await;
+    app.create_order(&token).await;
+    let attempts = "SELECT count(*) AS n FROM webhook_attempts";
+    // 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts, then failed
+    wait_for(&app, attempts, 1).await;
+    for (i, wait) in [5i64, 300, 1800, 7200, 18000, 36000, 36000]
+        .iter()
+        .enumerate()
+    {
+        // short of the wait (by 3 s): nothing is sent yet
+        clock.advance(chrono::Duration::seconds(wait - 3));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(app.sql_count(attempts), i as i64 + 1, "before wait {wait}");
+        clock.advance(chrono::Duration::seconds(3));
+        receiver
+            .config(json!({"offset_seconds": clock.offset().num_seconds()}))
+            .await;
+        wait_for(&app, attempts, i as i64 + 2).await;
+    }
+    wait_for(
+        &app,
+        "SELECT count(*) AS n FROM event_deliveries WHERE subscriber = 'webhook' AND status = 'failed' AND attempts = 8",
+        1,
+    )
+    .await;
+    let page = ok(app
+        .get(&format!("/webhook-endpoints/{eid}/deliveries"), &token)
+        .await)
+    .await;
+    assert_eq!(page["items"][0]["status"], "failed");
+    assert_eq!(page["items"][0]["attempts"].as_array().unwrap().len(), 8);
+    assert_eq!(page["items"][0]["attempts"][0]["status_code"], 500);
+    assert_eq!(page["items"][0]["last_error"], "HTTP 500");
+    let e = ok(app.get(&format!("/webhook-endpoints/{eid}"), &token).await).await;
+    assert_eq!(e["enabled"], true, "27 h of failure: still on");
+    assert!(e["failing_since"].is_string(), "{e}");
+
+    // Retry-After longer than the schedule's 5 s is honoured
+    receiver
+        .config(json!({"status": 429, "retry_after": 3600}))
+        .await;
+    app.create_order(&token).await;
+    wait_for(&app, attempts, 9).await;
+    let page = ok(app
+        .get(&format!("/webhook-endpoints/{eid}/deliveries"), &token)
+        .await)
+    .await;
+    let d = &page["items"][1];
+    let next: chrono::DateTime<chrono::Utc> =
+        d["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    let tried: chrono::DateTime<chrono::Utc> = d["attempts"][0]["attempted_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!((next - tried).num_seconds(), 3600, "{d}");
+
+    // five days after the first failure, the next failure disables the endpoint
+    clock.advance(chrono::Duration::days(4));
+    receiver
+        .config(json!({"status": 500, "retry_after": null, "offset_seconds": clock.offset().num_seconds()}))
+        .await;
+    wait_for(&app, attempts, 10).await;
+    let e = ok(app.get(&format!("/webhook-endpoints/{eid}"), &token).await).await;
+    assert_eq!(e["enabled"], false, "{e}");
+    assert_eq!(e["disabled_reason"], "failing");
+}
