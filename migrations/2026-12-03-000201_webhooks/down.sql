@@ -1,3 +1,4 @@
+DROP TABLE webhook_notices;
 DROP TABLE webhook_attempts;
 DELETE FROM event_deliveries WHERE subscriber = 'webhook';
 ALTER TABLE event_deliveries DROP CONSTRAINT event_deliveries_event_subscriber_endpoint_key;

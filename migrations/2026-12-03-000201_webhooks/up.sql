@@ -46,3 +46,20 @@ CREATE TABLE webhook_attempts (
     duration_ms integer NOT NULL
 );
 CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, attempted_at);
+
+-- E-mails to an endpoint's owner (it was disabled after 5 days of failure), sent by the mail
+-- worker like the outbox's: leased with SKIP LOCKED, retried on temporary SMTP failures.
+CREATE TABLE webhook_notices (
+    id uuid PRIMARY KEY,
+    endpoint_id uuid NOT NULL REFERENCES webhook_endpoints (id),
+    recipient text NOT NULL,
+    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    lease_until timestamptz,
+    lease_token uuid,
+    last_error text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    sent_at timestamptz
+);
+CREATE INDEX webhook_notices_due_idx ON webhook_notices (next_attempt_at) WHERE status = 'pending';

@@ -309,7 +309,9 @@ async fn send(app: &App, claim: Claimed) -> Result<Dispatched, AppError> {
                 if at - since >= Duration::days(rules::FAILING_DAYS)
                     && repo::disable(conn, claim.endpoint_id, "failing", at)?
                 {
-                    tracing::warn!(failing_since = %since, "endpoint failing for 5 days: disabled");
+                    // its owner is told by e-mail (the mail worker sends it)
+                    repo::queue_notice(conn, claim.endpoint_id, at)?;
+                    tracing::warn!(failing_since = %since, "endpoint failing for 5 days: disabled, owner notified");
                 }
             }
             Ok(true)

@@ -249,6 +249,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_notices (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        recipient -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_clients -> accounts (account_id));
 diesel::joinable!(event_deliveries -> events (event_id));
 diesel::joinable!(events -> accounts (account_id));
@@ -263,6 +279,7 @@ diesel::joinable!(domain_controls -> orders (order_id));
 diesel::joinable!(webhook_endpoints -> accounts (account_id));
 diesel::joinable!(event_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> event_deliveries (delivery_id));
+diesel::joinable!(webhook_notices -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -281,4 +298,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     scheduled_jobs,
     webhook_attempts,
     webhook_endpoints,
+    webhook_notices,
 );

@@ -10,7 +10,9 @@ use diesel::prelude::*;
 use diesel::sql_types;
 use uuid::Uuid;
 
-use super::schema::{event_deliveries, events, webhook_attempts, webhook_endpoints};
+use super::schema::{
+    event_deliveries, events, webhook_attempts, webhook_endpoints, webhook_notices,
+};
 use super::DbError;
 use crate::domain::account::AccountId;
 use crate::domain::order::OrderEventType;
@@ -686,4 +688,114 @@ fn truncate(error: &str) -> String {
         Some((cut, _)) => format!("{}…", &error[..cut]),
         None => error.to_owned(),
     }
+}
+
+/// Queues the e-mail telling the endpoint's owner it was disabled. In the disabling's
+/// transaction. Due at once on the mail worker's clock (the database's, as for the mails).
+pub fn queue_notice(
+    conn: &mut PgConnection,
+    endpoint: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::sql_query(
+        "INSERT INTO webhook_notices (id, endpoint_id, recipient, next_attempt_at, created_at) \
+         SELECT $1, w.id, a.email, now(), $3 FROM webhook_endpoints w JOIN accounts a ON a.id = w.account_id \
+         WHERE w.id = $2",
+    )
+    .bind::<sql_types::Uuid, _>(Uuid::now_v7())
+    .bind::<sql_types::Uuid, _>(endpoint)
+    .bind::<sql_types::Timestamptz, _>(now)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A notice leased by the mail worker.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub id: Uuid,
+    pub lease_token: Uuid,
+    pub recipient: String,
+    pub url: String,
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Attempts made before this one.
+    pub attempts: i32,
+}
+
+#[derive(QueryableByName)]
+struct NoticeRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    recipient: String,
+    #[diesel(sql_type = sql_types::Text)]
+    url: String,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
+    failing_since: Option<DateTime<Utc>>,
+    #[diesel(sql_type = sql_types::Integer)]
+    attempts: i32,
+}
+
+/// Leases the oldest due notice (the mail worker's clock: the database's, as for the mails).
+pub fn claim_notice(conn: &mut PgConnection) -> Result<Option<Notice>, DbError> {
+    let token = Uuid::new_v4();
+    let row = diesel::sql_query(
+        "UPDATE webhook_notices n SET lease_until = now() + interval '120 seconds', lease_token = $1 \
+         FROM webhook_endpoints w \
+         WHERE w.id = n.endpoint_id AND n.id = ( \
+             SELECT id FROM webhook_notices WHERE status = 'pending' AND next_attempt_at <= now() \
+               AND (lease_until IS NULL OR lease_until < now()) \
+             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         RETURNING n.id, n.recipient, w.url, w.failing_since, n.attempts",
+    )
+    .bind::<sql_types::Uuid, _>(token)
+    .get_result::<NoticeRow>(conn)
+    .optional()?;
+    Ok(row.map(|r| Notice {
+        id: r.id,
+        lease_token: token,
+        recipient: r.recipient,
+        url: r.url,
+        failing_since: r.failing_since,
+        attempts: r.attempts,
+    }))
+}
+
+/// The notice's outcome: sent, retry at, or failed for good (only while leased).
+pub fn record_notice(
+    conn: &mut PgConnection,
+    notice: &Notice,
+    outcome: Result<(), (Option<DateTime<Utc>>, String)>,
+) -> Result<bool, DbError> {
+    let leased = webhook_notices::table
+        .filter(webhook_notices::id.eq(notice.id))
+        .filter(webhook_notices::lease_token.eq(notice.lease_token));
+    let release = (
+        webhook_notices::attempts.eq(webhook_notices::attempts + 1),
+        webhook_notices::lease_until.eq(None::<DateTime<Utc>>),
+        webhook_notices::lease_token.eq(None::<Uuid>),
+    );
+    let n = match outcome {
+        Ok(()) => diesel::update(leased)
+            .set((
+                release,
+                webhook_notices::status.eq("sent"),
+                webhook_notices::sent_at.eq(Utc::now()),
+            ))
+            .execute(conn)?,
+        Err((Some(at), e)) => diesel::update(leased)
+            .set((
+                release,
+                webhook_notices::next_attempt_at.eq(at),
+                webhook_notices::last_error.eq(truncate(&e)),
+            ))
+            .execute(conn)?,
+        Err((None, e)) => diesel::update(leased)
+            .set((
+                release,
+                webhook_notices::status.eq("failed"),
+                webhook_notices::last_error.eq(truncate(&e)),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
 }

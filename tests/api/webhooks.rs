@@ -626,7 +626,16 @@ async fn a_partners_endpoint_receives_the_events_of_the_orders_naming_its_code_a
 async fn failures_follow_the_schedule_honour_retry_after_give_up_after_eight_and_five_days_disable()
 {
     let clock = Arc::new(OffsetClock::default());
-    let app = TestApp::spawn_at(clock.clone(), with_dispatcher).await;
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let port = sink.port();
+    let app = TestApp::spawn_at(clock.clone(), move |s| {
+        with_dispatcher(s);
+        s.outbox_worker = true;
+        s.smtp.host = "127.0.0.1".into();
+        s.smtp.port = port;
+        s.outbox_poll = Duration::from_millis(100);
+    })
+    .await;
     let receiver = Receiver::start();
     let token = app.token(CLIENT).await;
     let endpoint = create_endpoint(
@@ -704,4 +713,18 @@ async fn failures_follow_the_schedule_honour_retry_after_give_up_after_eight_and
     let e = ok(app.get(&format!("/webhook-endpoints/{eid}"), &token).await).await;
     assert_eq!(e["enabled"], false, "{e}");
     assert_eq!(e["disabled_reason"], "failing");
+    // and its owner is told, once, by e-mail
+    let mails = sink.wait_for_messages(1, Duration::from_secs(20)).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].to, ["client@demo.localhost"]);
+    let subject = mails[0].subject().unwrap();
+    assert!(subject.contains("Webhook désactivé"), "{subject}");
+    let text: String = mails[0].parts().iter().map(|p| p.text()).collect();
+    assert!(text.contains(&receiver.url()), "{text}");
+    wait_for(
+        &app,
+        "SELECT count(*) AS n FROM webhook_notices WHERE status = 'sent'",
+        1,
+    )
+    .await;
 }
