@@ -799,3 +799,18 @@ pub fn record_notice(
     };
     Ok(n == 1)
 }
+
+/// Deletes at most `batch` attempts made before `cutoff` (housekeeping).
+pub fn purge_attempts(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+    batch: u32,
+) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM webhook_attempts WHERE ctid IN \
+         (SELECT ctid FROM webhook_attempts WHERE attempted_at < $1 LIMIT $2)",
+    )
+    .bind::<sql_types::Timestamptz, _>(cutoff)
+    .bind::<sql_types::BigInt, _>(i64::from(batch))
+    .execute(conn)?)
+}

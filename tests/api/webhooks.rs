@@ -728,3 +728,45 @@ async fn failures_follow_the_schedule_honour_retry_after_give_up_after_eight_and
     )
     .await;
 }
+
+#[actix_web::test]
+async fn housekeeping_purges_webhook_attempts_older_than_30_days_in_bounded_runs() {
+    let app = TestApp::spawn().await;
+    let token = app.token(CLIENT).await;
+    let endpoint = create_endpoint(&app, &token, json!({"url": "http://127.0.0.1:9/hooks"})).await;
+    app.create_order(&token).await;
+    // three attempts of 31 days ago, one of today (the dispatcher is off: the delivery waits)
+    let mut conn = app.connection();
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, duration_ms) \
+         SELECT gen_random_uuid(), d.id, now() - CASE WHEN g < 4 THEN interval '31 days' ELSE interval '0 days' END, 503, 1 \
+         FROM event_deliveries d, generate_series(1, 4) g WHERE d.endpoint_id = '{}'",
+        endpoint["id"].as_str().unwrap()
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let policy = certorder::housekeeping::Policy {
+        idempotency_ttl: Duration::from_secs(24 * 3600),
+        login_failure_window: Duration::from_secs(900),
+        batch: 2,
+    };
+    let now = chrono::Utc::now();
+    let first = certorder::housekeeping::run_once(&app.db, None, policy, now)
+        .await
+        .unwrap();
+    let second = certorder::housekeeping::run_once(&app.db, None, policy, now)
+        .await
+        .unwrap();
+    assert_eq!((first.webhook_attempts, second.webhook_attempts), (2, 1));
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM webhook_attempts"),
+        1,
+        "today's attempt stays"
+    );
+    assert_eq!(
+        app.sql_count("SELECT count(*) AS n FROM event_deliveries WHERE subscriber = 'webhook'"),
+        1,
+        "the delivery stays"
+    );
+}
