@@ -123,6 +123,10 @@ pub struct Settings {
     /// Domain control checks (`DCV_RESOLVER`, `DCV_ALLOW_PRIVATE_TARGETS`, `DCV_HTTP_PORT`,
     /// `DCV_TIMEOUT_SECONDS`, `DCV_MAX_BYTES`, `DCV_TEST_SUFFIXES`: see `crate::dcv`).
     pub dcv: crate::dcv::DcvSettings,
+    /// Signed webhooks (`WEBHOOK_SECRET_KEY`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`,
+    /// `WEBHOOK_DISPATCHER`, `WEBHOOK_POLL_MS`, `WEBHOOK_ROTATION_GRACE_HOURS`,
+    /// `WEBHOOK_TIMEOUT_SECONDS`: see `crate::webhooks`).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 /// How certificates are issued (see `crate::issuer`).
@@ -401,6 +405,16 @@ impl Settings {
                 ),
             });
         }
+        let webhook_key = match src.var("WEBHOOK_SECRET_KEY") {
+            Some(k) if k.len() < 32 => {
+                return Err(ConfigError::Invalid {
+                    name: "WEBHOOK_SECRET_KEY",
+                    reason: "at least 32 bytes (e.g. `openssl rand -base64 48`)".into(),
+                })
+            }
+            Some(k) => k,
+            None => secret.clone(),
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             environment,
@@ -531,6 +545,17 @@ impl Settings {
                     .map(|s| s.trim().trim_start_matches('.').to_ascii_lowercase())
                     .filter(|s| !s.is_empty())
                     .collect(),
+            },
+            webhooks: crate::webhooks::WebhookSettings {
+                secret_key: webhook_key,
+                allow_private_targets: src.flag("WEBHOOK_ALLOW_PRIVATE_TARGETS", false)?,
+                allow_http: environment.is_development(),
+                dispatcher: src.flag("WEBHOOK_DISPATCHER", true)?,
+                poll: Duration::from_millis(src.parse("WEBHOOK_POLL_MS", 1000)?.max(10)),
+                rotation_grace: Duration::from_secs(
+                    3600 * src.parse::<u64>("WEBHOOK_ROTATION_GRACE_HOURS", 24)?,
+                ),
+                timeout: Duration::from_secs(src.parse("WEBHOOK_TIMEOUT_SECONDS", 15)?.max(1)),
             },
         })
     }

@@ -3,8 +3,9 @@
 //! older than the failure window, expired refresh tokens — and letting the in-process rate limiters forget idle
 //! clients. Every replica may run it: each run deletes at most `HOUSEKEEPING_BATCH` rows per
 //! table (`DELETE … WHERE ctid IN (SELECT … LIMIT n)`), so a run is short whatever the
-//! backlog, and concurrent runs on two replicas only share the work. (Old events join the
-//! list when the scheduler exists.)
+//! backlog, and concurrent runs on two replicas only share the work. Webhook attempts older
+//! than 30 days go too (the deliveries stay, with their counts). Events are kept: the
+//! orders' timelines read them; the feed serves the last 30 days only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::http::rate_limit::RateLimits;
-use crate::persistence::{credentials, idempotency, login, Db, DbError};
+use crate::persistence::{credentials, idempotency, login, webhooks, Db, DbError};
 
 /// What one run purged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct Purged {
     pub idempotency_keys: usize,
     pub login_failures: usize,
     pub refresh_tokens: usize,
+    /// Webhook attempts older than 30 days.
+    pub webhook_attempts: usize,
     /// Keys still tracked by the rate limiters after forgetting the idle ones.
     pub rate_limit_keys: usize,
 }
@@ -41,19 +44,25 @@ pub async fn run_once(
     now: DateTime<Utc>,
 ) -> Result<Purged, DbError> {
     let cutoff = now - chrono::Duration::seconds(policy.idempotency_ttl.as_secs() as i64);
-    let (idempotency_keys, login_failures, refresh_tokens) = db
+    let (idempotency_keys, login_failures, refresh_tokens, webhook_attempts) = db
         .run(move |conn| -> Result<_, DbError> {
             let keys = idempotency::purge_older_than(conn, cutoff, policy.batch)?;
             let failures =
                 login::purge_stale(conn, now, policy.login_failure_window, policy.batch)?;
             let refresh = credentials::purge_expired_refresh(conn, now, policy.batch)?;
-            Ok((keys, failures, refresh))
+            let attempts = webhooks::purge_attempts(
+                conn,
+                now - chrono::Duration::days(crate::persistence::events::FEED_DAYS),
+                policy.batch,
+            )?;
+            Ok((keys, failures, refresh, attempts))
         })
         .await?;
     Ok(Purged {
         idempotency_keys,
         login_failures,
         refresh_tokens,
+        webhook_attempts,
         rate_limit_keys: limits.map_or(0, RateLimits::forget_idle),
     })
 }

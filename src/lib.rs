@@ -18,4 +18,5 @@ pub mod render;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workers;

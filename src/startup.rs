@@ -23,6 +23,7 @@ use crate::persistence::{self, Db};
 use crate::storage::Storage;
 use crate::workers::mail::OutboxWorker;
 use crate::workers::scheduler::Scheduler;
+use crate::workers::webhooks::Dispatcher;
 
 /// How many PDF downloads may wait for a render slot before the next one gets 503.
 const PDF_RENDER_QUEUE: usize = 32;
@@ -36,6 +37,8 @@ pub struct Application {
     housekeeper: Option<Housekeeper>,
     /// The due jobs' runner, unless `SCHEDULER_INTERVAL_SECONDS` is 0.
     scheduler: Option<Scheduler>,
+    /// The webhook dispatcher, when `WEBHOOK_DISPATCHER` is on.
+    dispatcher: Option<Dispatcher>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +103,10 @@ impl Application {
             )
         });
         let app = build_app(db, &settings)?;
+        let dispatcher = settings
+            .webhooks
+            .dispatcher
+            .then(|| Dispatcher::spawn(app.clone(), settings.webhooks.poll));
         let scheduler = (!settings.scheduler_interval.is_zero())
             .then(|| Scheduler::spawn(app.clone(), settings.scheduler_interval));
         let server = run(listener, app, limits, settings, extra)?;
@@ -109,6 +116,7 @@ impl Application {
             worker,
             housekeeper,
             scheduler,
+            dispatcher,
         })
     }
 
@@ -126,6 +134,9 @@ impl Application {
         }
         if let Some(scheduler) = self.scheduler {
             scheduler.stop().await;
+        }
+        if let Some(dispatcher) = self.dispatcher {
+            dispatcher.stop().await;
         }
         result
     }
@@ -147,6 +158,7 @@ pub fn build_app(db: Db, settings: &Settings) -> Result<app::App, StartupError> 
     Ok(app::App::new(db, catalog, default_rules(), issuer)
         .with_storage(storage)
         .with_dcv(settings.dcv.clone())
+        .with_webhooks(settings.webhooks.clone())
         .with_clock(settings.clock.clone())
         .with_renewal_window(settings.renewal_window_days))
 }

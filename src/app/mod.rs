@@ -13,6 +13,7 @@ pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod lifecycle;
 pub(crate) mod orders;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -72,6 +73,30 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that tests move forward (shared by several servers, so that their deadlines and
+/// retry delays pass in seconds): the system time plus an offset.
+#[derive(Default)]
+pub struct OffsetClock(std::sync::atomic::AtomicI64);
+
+impl OffsetClock {
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.0
+            .fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How far ahead of the system time it is.
+    pub fn offset(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset()
+    }
+}
+
 /// What the use cases share: the database, the catalogue, the justificatifs rules, the clock
 /// and the store of uploaded files.
 #[derive(Clone)]
@@ -89,6 +114,8 @@ pub struct App {
     pub dcv: Arc<crate::dcv::Checker>,
     /// Days before expiry a renewal window opens (`RENEWAL_WINDOW_DAYS`).
     pub renewal_window_days: u32,
+    /// Webhooks' settings and the key their secrets are encrypted under.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl App {
@@ -107,6 +134,7 @@ impl App {
             storage: Storage::directory(crate::storage::DEFAULT_STORAGE_URL),
             dcv: Arc::new(crate::dcv::Checker::new(Default::default())),
             renewal_window_days: 30,
+            webhooks: Arc::new(crate::webhooks::Webhooks::new(Default::default())),
         }
     }
 
@@ -145,6 +173,12 @@ impl App {
     /// The same, with these domain control settings.
     pub fn with_dcv(mut self, settings: crate::dcv::DcvSettings) -> Self {
         self.dcv = Arc::new(crate::dcv::Checker::new(settings));
+        self
+    }
+
+    /// The same, with these webhook settings.
+    pub fn with_webhooks(mut self, settings: crate::webhooks::WebhookSettings) -> Self {
+        self.webhooks = Arc::new(crate::webhooks::Webhooks::new(settings));
         self
     }
 

@@ -5,7 +5,8 @@
 //! - [`order`]: the order aggregate, its state machine, the wizard's steps and "commander";
 //! - [`catalog`]: authorities, durations, certificate lifetimes, prices;
 //! - [`pki`]: domain names, CSRs, RSA key checks, key and CSR generation;
-//! - [`documents`]: which justificatifs an order needs.
+//! - [`documents`]: which justificatifs an order needs;
+//! - [`webhooks`]: the Standard Webhooks signature and the retry schedule.
 
 pub(crate) mod account;
 pub(crate) mod catalog;
@@ -14,3 +15,4 @@ pub mod documents;
 pub(crate) mod order;
 pub(crate) mod pki;
 pub mod shared;
+pub mod webhooks;

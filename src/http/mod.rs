@@ -92,6 +92,7 @@ send `Authorization: Bearer <token>`.",
         (name = "lifecycle", description = "After \"Commander\": requirements, operators' review, issuance, acceptance, revocation, cancellation, timeline"),
         (name = "documents", description = "Justificatifs after \"Commander\": upload (customer), review (operator), download"),
         (name = "catalog", description = "Authorities, durations, prices, payment methods, CGU"),
+        (name = "webhooks", description = "Signed webhooks (Standard Webhooks v1): endpoints, secret rotation, deliveries and their attempts, redelivery and recovery"),
         (name = "checks", description = "Stateless checks: the same CSR and domain rules, no order needed"),
         (name = "health", description = "Probes"),
     )
@@ -214,6 +215,15 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::dcv::check_domains_now)
         .route(handlers::dcv::check_domain)
         .route(handlers::events::list_events)
+        .route(handlers::webhooks::create_webhook_endpoint)
+        .route(handlers::webhooks::list_webhook_endpoints)
+        .route(handlers::webhooks::get_webhook_endpoint)
+        .route(handlers::webhooks::patch_webhook_endpoint)
+        .route(handlers::webhooks::delete_webhook_endpoint)
+        .route(handlers::webhooks::rotate_webhook_secret)
+        .route(handlers::webhooks::list_webhook_deliveries)
+        .route(handlers::webhooks::redeliver_webhook)
+        .route(handlers::webhooks::recover_webhooks)
         .route(handlers::health::live)
         .route(handlers::health::ready)
         .route(handlers::health::metrics);

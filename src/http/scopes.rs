@@ -18,7 +18,7 @@ pub enum Requirement {
 }
 
 use Requirement::{AnyToken, Scope as S, SignIn};
-use Scope::{DocumentsWrite, EventsRead, OrdersRead, OrdersWrite};
+use Scope::{DocumentsWrite, EventsRead, OrdersRead, OrdersWrite, WebhooksManage};
 
 /// (method, actix route pattern, requirement) of every secured route.
 pub const TABLE: &[(&str, &str, Requirement)] = &[
@@ -66,6 +66,27 @@ pub const TABLE: &[(&str, &str, Requirement)] = &[
     ("POST", "/orders/{id}/domains/{name}/check", S(OrdersWrite)),
     ("POST", "/orders/{id}/domains/check", S(OrdersWrite)),
     ("GET", "/events", S(EventsRead)),
+    ("POST", "/webhook-endpoints", S(WebhooksManage)),
+    ("GET", "/webhook-endpoints", S(WebhooksManage)),
+    ("GET", "/webhook-endpoints/{id}", S(WebhooksManage)),
+    ("PATCH", "/webhook-endpoints/{id}", S(WebhooksManage)),
+    ("DELETE", "/webhook-endpoints/{id}", S(WebhooksManage)),
+    (
+        "POST",
+        "/webhook-endpoints/{id}/rotate-secret",
+        S(WebhooksManage),
+    ),
+    (
+        "GET",
+        "/webhook-endpoints/{id}/deliveries",
+        S(WebhooksManage),
+    ),
+    (
+        "POST",
+        "/webhook-deliveries/{id}/redeliver",
+        S(WebhooksManage),
+    ),
+    ("POST", "/webhook-endpoints/{id}/recover", S(WebhooksManage)),
 ];
 
 /// The requirement of a route (`None`: not in the table).

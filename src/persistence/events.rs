@@ -1,6 +1,7 @@
 //! The event outbox: every state change of an order writes its event ([`append`]) in the
 //! transaction that makes the change, with one delivery row per subscriber that wants it
-//! (the e-mail sender for now). Subscribers then work outside any transaction:
+//! (the e-mail sender, and each webhook endpoint that takes it: `persistence::webhooks`).
+//! Subscribers then work outside any transaction:
 //!
 //! 1. [`claim_mail`] takes one due delivery with `FOR UPDATE SKIP LOCKED` and, in the same
 //!    short statement, leases it (`lease_until`, a fresh `lease_token`) — then commits. Two
@@ -76,10 +77,23 @@ pub fn append(
                 event_deliveries::subscriber.eq(MAIL),
                 event_deliveries::recipient.eq(recipient),
             ))
-            .on_conflict((event_deliveries::event_id, event_deliveries::subscriber))
+            .on_conflict((
+                event_deliveries::event_id,
+                event_deliveries::subscriber,
+                event_deliveries::endpoint_id,
+            ))
             .do_nothing()
             .execute(conn)?;
     }
+    // one delivery per endpoint of the owner (and of the partner named) that takes the type
+    super::webhooks::queue(
+        conn,
+        id,
+        event.kind,
+        order.account_id,
+        order.partner_code(),
+        event.at,
+    )?;
     Ok(id)
 }
 

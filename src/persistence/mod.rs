@@ -18,6 +18,7 @@ pub(crate) mod login;
 pub(crate) mod orders;
 pub mod schema;
 pub(crate) mod stored;
+pub(crate) mod webhooks;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

@@ -104,6 +104,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         delivered_at -> Nullable<Timestamptz>,
+        endpoint_id -> Nullable<Uuid>,
     }
 }
 
@@ -218,6 +219,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        url -> Text,
+        description -> Text,
+        event_types -> Array<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret_encrypted -> Bytea,
+        previous_secret_encrypted -> Nullable<Bytea>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Uuid,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+    }
+}
+
+diesel::table! {
+    webhook_notices (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        recipient -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_clients -> accounts (account_id));
 diesel::joinable!(event_deliveries -> events (event_id));
 diesel::joinable!(events -> accounts (account_id));
@@ -229,6 +276,10 @@ diesel::joinable!(certificates -> orders (order_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(scheduled_jobs -> orders (order_id));
 diesel::joinable!(domain_controls -> orders (order_id));
+diesel::joinable!(webhook_endpoints -> accounts (account_id));
+diesel::joinable!(event_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> event_deliveries (delivery_id));
+diesel::joinable!(webhook_notices -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -245,4 +296,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     refresh_tokens,
     scheduled_jobs,
+    webhook_attempts,
+    webhook_endpoints,
+    webhook_notices,
 );

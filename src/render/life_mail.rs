@@ -200,6 +200,22 @@ pub fn life_mail(
     Some(mail)
 }
 
+/// The e-mail telling an endpoint's owner that its webhook endpoint was disabled after 5 days
+/// of failed deliveries.
+pub fn webhook_disabled_mail(url: &str, failing_since: Option<DateTime<Utc>>) -> LifeMail {
+    let since = failing_since
+        .map(|d| format!(" depuis le {}", format_date_time(&d)))
+        .unwrap_or_default();
+    LifeMail {
+        subject: "Webhook désactivé après 5 jours d'échecs".to_owned(),
+        paragraphs: vec![
+            format!("Les envois vers votre point de réception {url} échouent{since} : il est désactivé et ne reçoit plus d'événements."),
+            "Corrigez-le, puis réactivez-le (PATCH /webhook-endpoints/{id} avec {\"enabled\": true}) et rattrapez les événements manqués (POST /webhook-endpoints/{id}/recover), ou lisez-les dans GET /events.".to_owned(),
+        ],
+        link: None,
+    }
+}
+
 /// The message: multipart/alternative (plain text, HTML), Message-ID from the event.
 pub fn build_life_email(
     mail: &LifeMail,

@@ -136,7 +136,7 @@ async fn run(db: Db, context: Arc<Context>, poll: Duration, mut stopped: watch::
 /// failed; a leased delivery is taken again once its lease ends.
 async fn send_next(db: &Db, ctx: &Arc<Context>) -> Result<Option<Outcome>, DbError> {
     let Some(claim) = db.run(events::claim_mail).await? else {
-        return Ok(None);
+        return send_notice(db, ctx).await;
     };
     let span = tracing::info_span!(
         "outbox_message",
@@ -258,4 +258,44 @@ fn deliver(
     let message = build_order_email(&data, &pdf, upload_url, &ctx.from, recipient)?;
     ctx.mailer.send(&message)?;
     Ok(())
+}
+
+/// Sends one due webhook notice (an endpoint disabled after 5 days of failure), if any.
+async fn send_notice(db: &Db, ctx: &Arc<Context>) -> Result<Option<Outcome>, DbError> {
+    use crate::persistence::webhooks;
+    let Some(notice) = db.run(webhooks::claim_notice).await? else {
+        return Ok(None);
+    };
+    let c = ctx.clone();
+    let n = notice.clone();
+    let sent = actix_web::rt::task::spawn_blocking(move || -> Result<(), MailError> {
+        let mail = crate::render::life_mail::webhook_disabled_mail(&n.url, n.failing_since);
+        let message = build_life_email(&mail, n.id, &c.from, &n.recipient)?;
+        c.mailer.send(&message)
+    })
+    .await
+    .unwrap_or_else(|e| Err(MailError::Build(format!("mail task failed: {e}"))));
+    let retry_base = ctx.retry_base;
+    let outcome = match sent {
+        Ok(()) => {
+            tracing::info!(notice = %notice.id, "webhook notice sent");
+            (Outcome::Sent, Ok(()))
+        }
+        Err(e) if e.is_transient() => {
+            let failures = u32::try_from(notice.attempts + 1).unwrap_or(u32::MAX);
+            let delay = retry_delay(failures, retry_base, RETRY_CAP, 1.0);
+            let next = Utc::now()
+                + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(15));
+            tracing::warn!(notice = %notice.id, error = %e, "webhook notice not sent, will retry");
+            (Outcome::Retry, Err((Some(next), e.to_string())))
+        }
+        Err(e) => {
+            tracing::error!(notice = %notice.id, error = %e, "webhook notice refused for good");
+            (Outcome::Failed, Err((None, e.to_string())))
+        }
+    };
+    let (o, result) = outcome;
+    db.run(move |conn| webhooks::record_notice(conn, &notice, result))
+        .await?;
+    Ok(Some(o))
 }

@@ -167,3 +167,49 @@ async fn a_configured_browser_origin_gets_cors_headers_and_reads_the_etag_and_ot
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[actix_web::test]
+async fn the_feed_keeps_30_days_older_events_are_no_longer_served_nor_recovered() {
+    let clock = std::sync::Arc::new(certorder::app::OffsetClock::default());
+    let app = TestApp::spawn_at(clock.clone(), |_| {}).await;
+    let token = app.token(CLIENT).await;
+    app.create_order(&token).await;
+    let page = ok(app.get("/events", &token).await).await;
+    let kept = page["items"].as_array().unwrap().len();
+    assert!(kept >= 1);
+    clock.advance(chrono::Duration::days(29));
+    let page = ok(app.get("/events", &token).await).await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        kept,
+        "29 days: kept"
+    );
+    clock.advance(chrono::Duration::days(2));
+    let page = ok(app.get("/events", &token).await).await;
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+    // the timeline still has them (the events stay in the database)
+    let orders = ok(app.get("/orders", &token).await).await;
+    let oid = orders["items"][0]["id"].as_str().unwrap();
+    let t = ok(app.get(&format!("/orders/{oid}/timeline"), &token).await).await;
+    assert!(!t["items"].as_array().unwrap().is_empty());
+    // nor recovered to a webhook endpoint
+    let e: Value = app
+        .post(
+            "/webhook-endpoints",
+            &token,
+            &json!({"url": "http://127.0.0.1:9/hooks"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/webhook-endpoints/{}/recover", e["id"].as_str().unwrap()),
+            &token,
+            &json!({"since": "2000-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap()["queued"], 0);
+}

@@ -407,7 +407,7 @@ pub async fn documents_accepted(
 }
 
 /// A submitted order, every requirement met and approved: issued by the sandbox.
-async fn issued(app: &TestApp, token: &str, op: &str, authority: &str) -> (String, Value) {
+pub async fn issued(app: &TestApp, token: &str, op: &str, authority: &str) -> (String, Value) {
     let oid = submitted(app, token, authority).await;
     documents_accepted(app, token, op, &oid, authority == "certigna-ssl-rgs").await;
     ok(app

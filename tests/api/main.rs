@@ -28,4 +28,5 @@ mod security;
 mod stored;
 mod throttle;
 mod verdicts;
+mod webhooks;
 mod wizard;

@@ -38,6 +38,8 @@ fn declared() -> BTreeMap<String, Vec<(String, String, bool)>> {
                 "Bool" => "boolean",
                 "Timestamptz" => "timestamp with time zone",
                 "Jsonb" => "jsonb",
+                "Bytea" => "bytea",
+                "Array<Text>" => "ARRAY",
                 other => panic!("add a mapping for {other}"),
             };
             tables.get_mut(table).unwrap().push((

@@ -304,6 +304,11 @@ pub fn test_settings(db_name: &str) -> Settings {
         "dhimyotis.com".into(),
     ];
     s.dcv.allow_private_targets = true;
+    // Webhooks: the dispatcher runs only in the tests that ask (`webhooks.rs`), polling
+    // often; their receivers are on loopback, which tests allow (one test turns it off).
+    s.webhooks.dispatcher = false;
+    s.webhooks.poll = std::time::Duration::from_millis(50);
+    s.webhooks.allow_private_targets = true;
     // Uploads in a directory of the test's own, removed with its database.
     s.storage = certorder::storage::StorageSettings {
         url: uploads_dir(db_name).to_string_lossy().into_owned(),
@@ -326,12 +331,37 @@ impl TestApp {
         Self::spawn_with_routes(tweak, |_| {}).await
     }
 
+    /// A server whose use cases and workers read the time from `clock` (a test moves it
+    /// forward to pass delays in seconds).
+    pub async fn spawn_at(
+        clock: std::sync::Arc<dyn certorder::app::Clock>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let db_name = Self::new_database().await;
+        Self::start(db_name, true, tweak, |_| {}, Some(clock)).await
+    }
+
+    /// A second server on this test's database, reading the time from `clock`.
+    pub async fn spawn_replica_at(
+        &self,
+        clock: std::sync::Arc<dyn certorder::app::Clock>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        Self::start(self.db_name.clone(), false, tweak, |_| {}, Some(clock)).await
+    }
+
     /// A server with more routes behind the same middleware (tests only: e.g. routes that
     /// panic). They are not part of the contract.
     pub async fn spawn_with_routes(
         tweak: impl FnOnce(&mut Settings),
         extra: fn(&mut actix_web::web::ServiceConfig),
     ) -> TestApp {
+        let db_name = Self::new_database().await;
+        Self::start(db_name, true, tweak, extra, None).await
+    }
+
+    /// A new database of the test's own, made from the migrated template.
+    async fn new_database() -> String {
         install_log_capture();
         let db_name = format!("certorder_test_{}", uuid::Uuid::new_v4().simple());
         let name = db_name.clone();
@@ -348,12 +378,12 @@ impl TestApp {
         })
         .await
         .unwrap();
-        Self::start(db_name, true, tweak, extra).await
+        db_name
     }
 
     /// A second server (another replica) on this test's database.
     pub async fn spawn_replica(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::start(self.db_name.clone(), false, tweak, |_| {}).await
+        Self::start(self.db_name.clone(), false, tweak, |_| {}, None).await
     }
 
     async fn start(
@@ -361,8 +391,12 @@ impl TestApp {
         owns_db: bool,
         tweak: impl FnOnce(&mut Settings),
         extra: fn(&mut actix_web::web::ServiceConfig),
+        clock: Option<std::sync::Arc<dyn certorder::app::Clock>>,
     ) -> TestApp {
         let mut settings = test_settings(&db_name);
+        if let Some(clock) = clock {
+            settings.clock = clock;
+        }
         tweak(&mut settings);
         let db = Db::connect(&settings.database_url, 2).unwrap();
         let app = Application::build_with(settings, extra)

@@ -720,6 +720,31 @@ codes! {
         fr: "Les références de bon de commande ne vont qu'avec le paiement par bon de commande.",
         en: "Purchase-order references only go with payment by purchase order.",
     },
+    // Webhook endpoints
+    WebhookUrlInvalid = "webhook_url_invalid" {
+        fr: "Une URL absolue http(s) avec un nom d'hôte, sans identifiants, de 2000 caractères au plus.",
+        en: "An absolute http(s) URL with a host name and no credentials, at most 2000 characters.",
+    },
+    WebhookUrlNotHttps = "webhook_url_not_https" {
+        fr: "L'URL d'un webhook doit être en https (http n'est admis qu'en développement et en test).",
+        en: "A webhook URL must use https (http is accepted in development and test only).",
+    },
+    WebhookUrlUnresolvable = "webhook_url_unresolvable" {
+        fr: "Le nom d'hôte de l'URL ne se résout pas.",
+        en: "The URL's host name does not resolve.",
+    },
+    WebhookUrlPrivate = "webhook_url_private" {
+        fr: "Le nom pointe vers une adresse privée ou de bouclage : refusée (WEBHOOK_ALLOW_PRIVATE_TARGETS).",
+        en: "The name points to a private or loopback address: refused (WEBHOOK_ALLOW_PRIVATE_TARGETS).",
+    },
+    WebhookEventTypeUnknown = "webhook_event_type_unknown" {
+        fr: "Type d'événement inconnu (voir la liste de GET /events).",
+        en: "Unknown event type (see the list of GET /events).",
+    },
+    WebhookRecoverRange = "webhook_recover_range" {
+        fr: "La période à rattraper doit finir après son début (until > since).",
+        en: "The range to recover must end after it starts (until > since).",
+    },
 }
 
 #[cfg(test)]

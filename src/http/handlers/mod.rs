@@ -11,4 +11,5 @@ pub(crate) mod keygen;
 pub(crate) mod lifecycle;
 pub(crate) mod orders;
 pub(crate) mod renewal;
+pub(crate) mod webhooks;
 pub(crate) mod wizard;
