@@ -1,15 +1,47 @@
 //! A tiny authoritative DNS server for trying domain control by hand (README, "Domain
 //! control"): it answers from a zone file re-read at every query, so that publishing a
 //! record is appending a line. Lines: `<name> TXT <value>` or `<name> A <ipv4>`; other names
-//! are NXDOMAIN.
+//! are NXDOMAIN. The answers are built by the tests' own DNS peer (`tests/api/dcv_peers.rs`).
 //!
 //! `cargo run --example dcv_dns -- 127.0.0.1:5353 /tmp/zone.txt`
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, UdpSocket};
 
-use hickory_proto::op::{Message, MessageType, ResponseCode};
-use hickory_proto::rr::rdata::{A, TXT};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::op::Message;
+
+#[allow(dead_code)] // the HTTP peer and the zone editing are the tests'
+#[path = "../tests/api/dcv_peers.rs"]
+mod dcv_peers;
+
+use dcv_peers::{answer, Zone};
+
+/// The zone file's records, by name.
+fn read_zone(path: &str) -> HashMap<String, Zone> {
+    let mut zone: HashMap<String, Zone> = HashMap::new();
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        let mut parts = line.splitn(3, char::is_whitespace);
+        let (Some(name), Some(kind), Some(value)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let entry = zone
+            .entry(name.trim_end_matches('.').to_ascii_lowercase())
+            .or_insert(Zone::Records {
+                txt: vec![],
+                a: vec![],
+            });
+        let Zone::Records { txt, a } = entry else {
+            continue;
+        };
+        match (kind.to_ascii_uppercase().as_str(), value.trim()) {
+            ("TXT", v) => txt.push(v.to_owned()),
+            ("A", v) => a.extend(v.parse::<Ipv4Addr>()),
+            _ => {}
+        }
+    }
+    zone
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -25,52 +57,7 @@ fn main() {
         let Ok(query) = Message::from_vec(&buf[..n]) else {
             continue;
         };
-        let Some(q) = query.queries().first().cloned() else {
-            continue;
-        };
-        let name = q
-            .name()
-            .to_ascii()
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        let text = std::fs::read_to_string(&zone).unwrap_or_default();
-        let lines: Vec<(String, String, String)> = text
-            .lines()
-            .filter_map(|l| {
-                let mut parts = l.splitn(3, char::is_whitespace);
-                Some((
-                    parts.next()?.trim_end_matches('.').to_ascii_lowercase(),
-                    parts.next()?.to_ascii_uppercase(),
-                    parts.next()?.trim().to_owned(),
-                ))
-            })
-            .collect();
-        let mut reply = Message::new();
-        reply
-            .set_id(query.id())
-            .set_message_type(MessageType::Response)
-            .set_op_code(query.op_code())
-            .set_recursion_desired(query.recursion_desired())
-            .set_recursion_available(true)
-            .set_authoritative(true)
-            .add_query(q.clone());
-        let owner = Name::from_ascii(format!("{name}.")).expect("a name");
-        let here: Vec<_> = lines.iter().filter(|l| l.0 == name).collect();
-        if here.is_empty() {
-            reply.set_response_code(ResponseCode::NXDomain);
-        }
-        for (_, kind, value) in here {
-            let rdata = match (kind.as_str(), q.query_type()) {
-                ("TXT", RecordType::TXT) => RData::TXT(TXT::new(vec![value.clone()])),
-                ("A", RecordType::A) => match value.parse::<Ipv4Addr>() {
-                    Ok(ip) => RData::A(A(ip)),
-                    Err(_) => continue,
-                },
-                _ => continue,
-            };
-            reply.add_answer(Record::from_rdata(owner.clone(), 1, rdata));
-        }
-        if let Ok(bytes) = reply.to_vec() {
+        if let Some(bytes) = answer(&query, &read_zone(&zone)).and_then(|r| r.to_vec().ok()) {
             let _ = socket.send_to(&bytes, from);
         }
     }

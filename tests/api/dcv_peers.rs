@@ -86,7 +86,9 @@ impl TestDns {
     }
 }
 
-fn answer(query: &Message, zone: &HashMap<String, Zone>) -> Option<Message> {
+/// The reply to `query` from `zone` (`None`: no answer at all). Also the by-hand server of
+/// `examples/dcv_dns.rs`.
+pub fn answer(query: &Message, zone: &HashMap<String, Zone>) -> Option<Message> {
     let q = query.queries().first()?.clone();
     let name = q
         .name()
