@@ -55,9 +55,15 @@ def run() -> None:
     st = st_binary()
     pg = PrivatePg()
     seed_demo(pg.url())
-    # a high sign-in failure limit: the fuzzer's wrong passwords must not lock anyone out
-    svc = Service(pg.url(), {"LOGIN_MAX_FAILURES": "100000", "TOKEN_TTL_SECONDS": "3600"},
-                  name="fuzz-contract")
+    # a high sign-in failure limit: the fuzzer's wrong passwords must not lock anyone out;
+    # high quotas on the expensive routes: the fuzzer checks the contract's answers, and a
+    # 429 (tested in tests/api/throttle.rs) would stand in for the answer it checks, e.g.
+    # the 401 of a request without credentials once two keygen routes share one quota
+    quotas = {f"RATE_LIMIT_{c}_PER_{d}": "100000"
+              for c in ("KEYGEN", "PDF", "CHECKS") for d in ("ADDRESS", "ACCOUNT")}
+    quotas["RATE_LIMIT_SIGN_IN_PER_ADDRESS"] = "100000"
+    svc = Service(pg.url(), {"LOGIN_MAX_FAILURES": "100000", "TOKEN_TTL_SECONDS": "3600",
+                             **quotas}, name="fuzz-contract")
     svc.start()
     tok = token(svc.base)
     report = os.path.join(os.path.dirname(svc.logpath), f"schemathesis-{svc.port}")

@@ -40,7 +40,9 @@ pub struct CreateWebhookEndpointRequest {
 pub struct PatchWebhookEndpointRequest {
     #[schema(max_length = 2000)]
     pub url: Option<String>,
-    #[schema(value_type = Vec<String>)]
+    /// The new event types; absent: unchanged; empty: every type.
+    #[schema(value_type = Option<Vec<String>>)]
+    #[serde(default)]
     pub event_types: Option<Vec<serde_json::Value>>,
     #[schema(max_length = 200)]
     pub description: Option<String>,
