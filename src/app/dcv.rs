@@ -7,12 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 
 use super::{App, AppError};
-use crate::domain::account::{Caller, Role};
+use crate::domain::account::Caller;
 use crate::domain::dcv::{
     evaluate_dns, evaluate_http, under_suffix, ControlStatus, DnsAnswer, DomainControl, Method,
     Token, DNS_LABEL, HTTP_PATH,
 };
 use crate::domain::order::life::DomainControlStatus;
+use crate::domain::order::rights::Action;
 use crate::domain::order::{OrderData, OrderId};
 use crate::persistence::{dcv, orders};
 
@@ -150,10 +151,7 @@ pub async fn list(app: &App, caller: Caller, id: OrderId) -> Result<Vec<DomainCo
 }
 
 fn owner_only(caller: &Caller, order: &OrderData) -> Result<(), AppError> {
-    if caller.role == Role::Operator || !order.editable_by(caller) {
-        return Err(AppError::ReadOnly);
-    }
-    Ok(())
+    super::authorize(order, caller, Action::DomainControl)
 }
 
 /// The owner chooses another method for one name: a new token, pending again.

@@ -17,6 +17,7 @@ use crate::domain::documents::slot::{
     Decision, DocumentFile, FileId, Review, ReviewInput, Slot, SlotError, SlotStatus,
 };
 use crate::domain::documents::upload::{check_file, clean_original_name, Declared, Received};
+use crate::domain::order::rights::Action;
 use crate::domain::order::{Order, OrderEvent, OrderEventType, OrderId, OrderStatus};
 use crate::persistence::{documents, orders};
 use crate::storage::{file_key, Download};
@@ -120,7 +121,7 @@ pub async fn upload(
     Ok(file)
 }
 
-/// A file's metadata and bytes, for its owner (whoever sees the order) and operators.
+/// A file's metadata and bytes, for whoever may read the order's documents (`rights`).
 pub async fn download(
     app: &App,
     caller: Caller,
@@ -131,7 +132,8 @@ pub async fn download(
     let file = app
         .db
         .run(move |conn| -> Result<DocumentFile, AppError> {
-            orders::find_visible(conn, id, &caller)?;
+            let order = orders::find_visible(conn, id, &caller)?;
+            super::authorize(&order, &caller, Action::ReadDocuments)?;
             documents::find_file(conn, id, &code, file_id)?.ok_or(AppError::NotFound)
         })
         .await?;
@@ -193,16 +195,14 @@ pub async fn review(
         .await
 }
 
-/// The slot's next status if the caller may upload to it now: the owner (whoever may change
-/// the order), a submitted order, a slot that exists and is empty or rejected.
+/// The slot's next status if the caller may upload to it now: allowed by the rights matrix,
+/// a submitted order, a slot that exists and is empty or rejected.
 fn uploadable(
     order: &Order,
     caller: &Caller,
     status: Option<SlotStatus>,
 ) -> Result<SlotStatus, AppError> {
-    if !order.editable_by(caller) {
-        return Err(AppError::ReadOnly);
-    }
+    super::authorize(order, caller, Action::UploadDocuments)?;
     if order.status != OrderStatus::Submitted {
         return Err(AppError::DocumentsClosed(order.status));
     }

@@ -19,6 +19,7 @@ use crate::domain::order::life::{
 use crate::domain::order::renewal::{
     PlanExpiry, RenewalOutlook, RenewalPhase, RenewalReminder, LAST_REMINDER_DAYS,
 };
+use crate::domain::order::rights::Action;
 use crate::domain::order::wizard::csr_subject;
 use crate::domain::order::{CsrRecord, Order, OrderData, OrderId, OrderStatus};
 use crate::domain::pki::chain::certificates_of_pem;
@@ -161,22 +162,21 @@ where
         .await
 }
 
-/// A change the order's owner makes (an operator never acts as the customer: 403).
+/// A change on the customer's side (`action` in the rights matrix: an operator never acts
+/// as the customer).
 async fn change_as_owner<F>(
     app: &App,
     caller: Caller,
     id: OrderId,
+    action: Action,
     f: F,
 ) -> Result<LifeOutcome, AppError>
 where
     F: FnOnce(&mut Order, AccountId, &App) -> Result<(), LifeError> + Send + 'static,
 {
-    owner_only(&caller)?;
     let by = caller.account_id;
     change(app, caller.clone(), id, move |_, order, app| {
-        if !order.editable_by(&caller) {
-            return Err(AppError::ReadOnly);
-        }
+        super::authorize(order, &caller, action)?;
         Ok(f(order, by, app)?)
     })
     .await
@@ -310,7 +310,7 @@ pub async fn attach_certificate(
 
 /// The customer withdraws a submitted or validated order; the refund is recorded.
 pub async fn cancel(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
-    change_as_owner(app, caller, id, move |order, by, app| {
+    change_as_owner(app, caller, id, Action::Cancel, move |order, by, app| {
         let policy = policy_of(order);
         order.cancel_submitted(&policy, by, app.now())
     })
@@ -319,9 +319,13 @@ pub async fn cancel(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcom
 
 /// The customer accepts the issued certificate: `active`.
 pub async fn accept(app: &App, caller: Caller, id: OrderId) -> Result<LifeOutcome, AppError> {
-    change_as_owner(app, caller, id, move |order, by, app| {
-        order.accept(by, app.now())
-    })
+    change_as_owner(
+        app,
+        caller,
+        id,
+        Action::AcceptCertificate,
+        move |order, by, app| order.accept(by, app.now()),
+    )
     .await
 }
 
@@ -333,9 +337,13 @@ pub async fn refuse(
     id: OrderId,
     message: Option<String>,
 ) -> Result<LifeOutcome, AppError> {
-    change_as_owner(app, caller, id, move |order, by, app| {
-        order.refuse(message, by, app.issuer.mode(), app.now())
-    })
+    change_as_owner(
+        app,
+        caller,
+        id,
+        Action::AcceptCertificate,
+        move |order, by, app| order.refuse(message, by, app.issuer.mode(), app.now()),
+    )
     .await
 }
 
@@ -346,9 +354,13 @@ pub async fn request_revocation(
     id: OrderId,
     reason: RevocationReason,
 ) -> Result<LifeOutcome, AppError> {
-    change_as_owner(app, caller, id, move |order, by, app| {
-        order.request_revocation(reason, by, app.issuer.mode(), app.now())
-    })
+    change_as_owner(
+        app,
+        caller,
+        id,
+        Action::RequestRevocation,
+        move |order, by, app| order.request_revocation(reason, by, app.issuer.mode(), app.now()),
+    )
     .await
 }
 
@@ -411,6 +423,7 @@ pub async fn certificate(
     app.db
         .run(move |conn| -> Result<_, AppError> {
             let order = orders::find_visible(conn, id, &caller)?;
+            super::authorize(&order, &caller, Action::Certificate)?;
             let Some(current) = order.life.certificate.as_ref() else {
                 return Err(AppError::NoCertificate(order.status));
             };
@@ -430,15 +443,6 @@ pub fn encode(
         .encode(&chain)
         .map_err(|e| AppError::Issuance(e.to_string()))?;
     Ok((format.media_type(), bytes))
-}
-
-fn owner_only(caller: &Caller) -> Result<(), AppError> {
-    // operators act on certificates through their own routes, never as the customer
-    if caller.role == Role::Operator {
-        Err(AppError::ReadOnly)
-    } else {
-        Ok(())
-    }
 }
 
 fn domains_valid(conn: &mut PgConnection, app: &App, order: &Order) -> Result<bool, AppError> {
@@ -526,14 +530,11 @@ pub async fn request_renewal(
     id: OrderId,
     csr: CsrRecord,
 ) -> Result<LifeOutcome, AppError> {
-    owner_only(&caller)?;
     let by = caller.account_id;
     let who = caller.clone();
     let sandbox = app.issuer.mode() == IssuanceMode::Sandbox;
     let requested = change(app, caller.clone(), id, move |conn, order, app| {
-        if !order.editable_by(&who) {
-            return Err(AppError::ReadOnly);
-        }
+        super::authorize(order, &who, Action::Renew)?;
         let now = app.now();
         order.request_renewal(csr, &app.renewal_policy(), by, now)?;
         // the issuance job waits for the names' controls if one must be redone
@@ -565,15 +566,12 @@ pub async fn prepare_renewal_generation(
     caller: Caller,
     id: OrderId,
 ) -> Result<RenewalGeneration, AppError> {
-    owner_only(&caller)?;
     let app = app.clone();
     app.db
         .clone()
         .run(move |conn| -> Result<_, AppError> {
             let order = orders::find_visible(conn, id, &caller)?;
-            if !order.editable_by(&caller) {
-                return Err(AppError::ReadOnly);
-            }
+            super::authorize(&order, &caller, Action::Renew)?;
             let now = app.now();
             order.renewal_allowed(&app.renewal_policy(), now)?;
             let account = accounts::find_by_id(conn, order.account_id)?;

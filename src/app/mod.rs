@@ -7,6 +7,7 @@
 //! Nothing here knows HTTP; nothing in `http/` knows diesel or the repositories.
 
 pub(crate) mod auth;
+pub(crate) mod clients;
 pub(crate) mod credentials;
 pub mod dcv;
 pub(crate) mod documents;
@@ -19,10 +20,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::account::Caller;
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::justificatifs::JustificatifRules;
 use crate::domain::documents::slot::SlotError;
-use crate::domain::order::{OrderStatus, TransitionError};
+use crate::domain::order::rights::{Action, Refusal, Relation};
+use crate::domain::order::{OrderData, OrderStatus, TransitionError};
 use crate::domain::shared::issue::FieldIssue;
 use crate::persistence::{Db, DbError};
 use crate::storage::{Storage, StorageError};
@@ -199,9 +202,19 @@ pub enum AppError {
     /// No such resource, or not the caller's to see.
     #[error("not found")]
     NotFound,
-    /// The caller may see it, not change it (an operator and a customer's order).
+    /// The caller may see it, not do this (see `domain::order::rights`).
     #[error("read only")]
     ReadOnly,
+    /// Only the order's owner, the subscriber, may do this (accept the CGU or the
+    /// certificate): not the partner preparing the order for it.
+    #[error("the subscriber's to do")]
+    SubscriberOnly,
+    /// Reserved to partners with a partner code (the client list).
+    #[error("partners only")]
+    PartnerOnly,
+    /// `on_behalf_of` names an account that is not one of the partner's active clients.
+    #[error("not one of the partner's clients")]
+    NotAClient,
     /// The order's status does not allow it.
     #[error(transparent)]
     Transition(#[from] TransitionError),
@@ -297,4 +310,22 @@ impl AppError {
 pub struct Idempotency {
     pub key: Option<String>,
     pub request_hash: String,
+}
+
+/// Whether `caller` may do `action` on the order (`domain::order::rights`), as the error a
+/// use case returns: not found when the order is not the caller's to see.
+pub(crate) fn authorize(
+    order: &OrderData,
+    caller: &Caller,
+    action: Action,
+) -> Result<(), AppError> {
+    match order.authorize(caller, action) {
+        Ok(_) => Ok(()),
+        Err(Refusal::Invisible) => Err(AppError::NotFound),
+        Err(Refusal::Forbidden(
+            Relation::PartnerForClient,
+            Action::AcceptTerms | Action::AcceptCertificate,
+        )) => Err(AppError::SubscriberOnly),
+        Err(Refusal::Forbidden(..)) => Err(AppError::ReadOnly),
+    }
 }

@@ -4,11 +4,12 @@
 use diesel::PgConnection;
 use uuid::Uuid;
 
-use super::{App, AppError, Idempotency};
-use crate::domain::account::{Account, Caller, Role};
+use super::{authorize, App, AppError, Idempotency};
+use crate::domain::account::{Account, AccountId, Caller, Role};
 use crate::domain::documents::justificatifs::Justificatif;
 use crate::domain::order::formulaire::FormulaireData;
 use crate::domain::order::notification::{mailed, Notification};
+use crate::domain::order::rights::Action;
 use crate::domain::order::submission::facts_of;
 use crate::domain::order::wizard::{assess, csr_subject, generation_blockers, Changes, Context};
 use crate::domain::order::{
@@ -16,7 +17,7 @@ use crate::domain::order::{
 };
 use crate::domain::pki::fqdn::NameRules;
 use crate::domain::pki::keygen::CsrSubject;
-use crate::persistence::{accounts, documents, events, idempotency, orders};
+use crate::persistence::{accounts, documents, events, idempotency, orders, partner_clients};
 
 /// An order as a use case leaves it, with what its view needs besides.
 #[derive(Debug, Clone)]
@@ -62,10 +63,12 @@ const CREATE_SCOPE: &str = "create_order";
 const COMMANDER_SCOPE: &str = "commander";
 
 /// "Nouvelle commande": a draft, with the steps of `changes` answered at once (nothing is
-/// created if one breaks a rule). A partner's own order carries its code, fixed.
+/// created if one breaks a rule). A partner's own order carries its code, fixed; so does
+/// the one it prepares `on_behalf_of` one of its active clients, which the client owns.
 pub async fn create(
     app: &App,
     caller: Caller,
+    on_behalf_of: Option<AccountId>,
     changes: Option<Changes>,
     client_address: Option<String>,
     idem: Idempotency,
@@ -82,23 +85,38 @@ pub async fn create(
                 Role::Partner => caller.partner_code.clone(),
                 _ => None,
             };
+            let (owner, agent) = match on_behalf_of {
+                None => (caller.account_id, None),
+                Some(client) => {
+                    let linked = fixed_code.is_some()
+                        && partner_clients::is_active(conn, caller.account_id, client)?;
+                    if !linked {
+                        return Err(AppError::NotAClient);
+                    }
+                    (client, Some(caller.account_id))
+                }
+            };
             let number = order_number(now, orders::next_number(conn)?);
             let mut order = Order::create(
                 OrderId(Uuid::now_v7()),
                 number,
-                caller.account_id,
+                owner,
+                agent,
                 fixed_code,
                 now,
             );
+            if let Some(changes) = &changes {
+                for action in patch_actions(changes) {
+                    authorize(&order, &caller, *action)?;
+                }
+            }
             let answered = changes.is_some();
             if let Some(changes) = changes {
-                let partner_exists = partner_exists(conn, &changes)?;
                 let ctx = Context {
                     catalog: &app.catalog,
                     now,
                     caller: &caller,
                     client_address,
-                    partner_exists,
                 };
                 order.apply_changes(changes, &ctx).map_err(change_error)?;
             }
@@ -166,14 +184,13 @@ pub async fn patch(
     app.db
         .clone()
         .transaction(move |conn| {
-            let mut order = lock_for_change(conn, id, &caller, expected.as_ref())?;
-            let partner_exists = partner_exists(conn, &changes)?;
+            let actions = patch_actions(&changes);
+            let mut order = lock_for_change(conn, id, &caller, expected.as_ref(), actions)?;
             let ctx = Context {
                 catalog: &app.catalog,
                 now: app.now(),
                 caller: &caller,
                 client_address,
-                partner_exists,
             };
             order.apply_changes(changes, &ctx).map_err(change_error)?;
             save(conn, order)
@@ -192,7 +209,8 @@ pub async fn cancel(
     app.db
         .clone()
         .transaction(move |conn| {
-            let mut order = lock_for_change(conn, id, &caller, expected.as_ref())?;
+            let mut order =
+                lock_for_change(conn, id, &caller, expected.as_ref(), &[Action::Cancel])?;
             order.cancel_draft(app.now())?;
             save(conn, order)
         })
@@ -217,7 +235,8 @@ pub async fn commander(
             if let Some(replayed) = replay(conn, &caller, COMMANDER_SCOPE, &idem)? {
                 return Ok(replayed);
             }
-            let mut order = lock_for_change(conn, id, &caller, expected.as_ref())?;
+            let mut order =
+                lock_for_change(conn, id, &caller, expected.as_ref(), &[Action::Commander])?;
             let order = match order.status {
                 OrderStatus::Submitted if idem.key.is_some() => {
                     return Err(AppError::AlreadySubmitted)
@@ -260,7 +279,11 @@ pub async fn formulaire(
 ) -> Result<FormulaireData, AppError> {
     let order = app
         .db
-        .run(move |conn| orders::find_visible(conn, id, &caller))
+        .run(move |conn| -> Result<Order, AppError> {
+            let order = orders::find_visible(conn, id, &caller)?;
+            authorize(&order, &caller, Action::Pdf)?;
+            Ok(order)
+        })
         .await?;
     match &order.submission {
         Some(s) => Ok(s.formulaire.clone()),
@@ -283,6 +306,7 @@ pub async fn documents(app: &App, caller: Caller, id: OrderId) -> Result<Documen
         .db
         .run(move |conn| -> Result<(Order, Account), AppError> {
             let order = orders::find_visible(conn, id, &caller)?;
+            authorize(&order, &caller, Action::ReadDocuments)?;
             let account = accounts::find_by_id(conn, order.account_id)?;
             Ok((order, account))
         })
@@ -316,13 +340,11 @@ pub async fn prepare_generation(
         .db
         .run(move |conn| -> Result<(Order, Account), AppError> {
             let order = orders::find_visible(conn, id, &c)?;
+            authorize(&order, &c, Action::Patch)?;
             let account = accounts::find_by_id(conn, order.account_id)?;
             Ok((order, account))
         })
         .await?;
-    if !order.editable_by(&caller) {
-        return Err(AppError::ReadOnly);
-    }
     order.can(Transition::Edit)?;
     let assessment = assess(&order, &app.catalog, app.now().date_naive());
     let blockers = generation_blockers(&order, &assessment);
@@ -361,7 +383,7 @@ pub async fn attach_generated_csr(
     app.db
         .clone()
         .transaction(move |conn| {
-            let mut order = lock_for_change(conn, id, &caller, None)?;
+            let mut order = lock_for_change(conn, id, &caller, None, &[Action::Patch])?;
             order.can(Transition::Edit)?;
             let now = app.now();
             let now_names = assess(&order, &app.catalog, now.date_naive()).domains;
@@ -376,14 +398,15 @@ pub async fn attach_generated_csr(
 
 // ---------------------------------------------------------------------------------------------
 
-/// Locks the order for a change by the caller: visible (else not found), `If-Match` current
-/// (else stale), the caller may change it (else read only). The status is the aggregate's
-/// to check.
+/// Locks the order for `actions` by the caller: visible (else not found), `If-Match`
+/// current (else stale), each action allowed by the rights matrix (else read only, or the
+/// subscriber's). The status is the aggregate's to check.
 fn lock_for_change(
     conn: &mut PgConnection,
     id: OrderId,
     caller: &Caller,
     expected: Option<&Expected>,
+    actions: &[Action],
 ) -> Result<Order, AppError> {
     let order = orders::lock_visible(conn, id, caller)?;
     if expected.is_some_and(|e| !e.matches(order.version)) {
@@ -391,10 +414,19 @@ fn lock_for_change(
             current_version: Some(order.version),
         });
     }
-    if !order.editable_by(caller) {
-        return Err(AppError::ReadOnly);
+    for action in actions {
+        authorize(&order, caller, *action)?;
     }
     Ok(order)
+}
+
+/// What a PATCH of `changes` does: the steps, and the CGU if it carries them.
+fn patch_actions(changes: &Changes) -> &'static [Action] {
+    if changes.terms.is_some() {
+        &[Action::Patch, Action::AcceptTerms]
+    } else {
+        &[Action::Patch]
+    }
 }
 
 fn change_error(e: ChangeError) -> AppError {
@@ -402,13 +434,6 @@ fn change_error(e: ChangeError) -> AppError {
         ChangeError::Invalid(issues) => AppError::Invalid(issues),
         ChangeError::Transition(t) => AppError::Transition(t),
     }
-}
-
-fn partner_exists(conn: &mut PgConnection, changes: &Changes) -> Result<bool, AppError> {
-    Ok(match changes.partner_code() {
-        Some(code) => accounts::partner_code_exists(conn, code)?,
-        None => false,
-    })
 }
 
 /// Saves the order at the version it was read and records its events.

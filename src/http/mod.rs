@@ -85,10 +85,11 @@ send `Authorization: Bearer <token>`.",
         license(name = "MIT")
     ),
     components(schemas(views::KeyAlgorithmName, views::CurveName)),
-    modifiers(&BearerScheme, &ErrorCodes, &Servers),
+    modifiers(&BearerScheme, &ErrorCodes, &RightsMatrix, &Servers),
     tags(
         (name = "auth", description = "Sign in (seed steps 1–3), refresh and sign out; the caller's account; API clients (client credentials, scopes)"),
-        (name = "orders", description = "Orders and the steps of the wizard"),
+        (name = "clients", description = "A partner's client list: invitations, the client's consent, orders on behalf of a client"),
+        (name = "orders", description = "Orders and the steps of the wizard; who may do what is the rights matrix below"),
         (name = "lifecycle", description = "After \"Commander\": requirements, operators' review, issuance, acceptance, revocation, cancellation, timeline"),
         (name = "documents", description = "Justificatifs after \"Commander\": upload (customer), review (operator), download"),
         (name = "catalog", description = "Authorities, durations, prices, payment methods, CGU"),
@@ -145,6 +146,39 @@ French by default, English with `Accept-Language: en`.\n\n| code | français | E
     }
 }
 
+/// Appends the rights matrix (`domain::order::rights::MATRIX`) to the contract's
+/// description: who may do what on an order.
+struct RightsMatrix;
+
+impl Modify for RightsMatrix {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::domain::order::rights::{allows, Relation, MATRIX};
+        let mut table = String::from(
+            "\n\n## Rights\n\nWho may do what on an order, by how the caller stands to it: the \
+order's owner (a customer, or a partner on its own order), a partner preparing it for one of its \
+clients (`POST /orders?on_behalf_of=`; the client owns it), a partner the order only names (step 6), \
+an operator. A caller in none of these gets 404 `not_found`; a refused cell is 403 `read_only`, or \
+`subscriber_only` where the owner must act itself (the Baseline Requirements bind the subscriber, \
+not the reseller). Operators act through their own routes (review, approval, revocation).\n\n| action |",
+        );
+        for r in Relation::ALL {
+            table.push_str(&format!(" {} (`{}`) |", r.label(), r.as_str()));
+        }
+        table.push_str("\n|---|");
+        table.push_str(&"---|".repeat(Relation::ALL.len()));
+        table.push('\n');
+        for (action, _) in MATRIX {
+            table.push_str(&format!("| {} (`{}`) |", action.label(), action.as_str()));
+            for r in Relation::ALL {
+                table.push_str(if allows(r, action) { " yes |" } else { " no |" });
+            }
+            table.push('\n');
+        }
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&table);
+    }
+}
+
 /// Where routes are registered: utoipa-actix-web's config (once, to collect the contract from
 /// their `#[utoipa::path]`), or actix's own (each worker: building the contract again in every
 /// worker cost ~11 MB of resident memory per worker).
@@ -180,6 +214,12 @@ pub fn routes<R: Routes>(cfg: &mut R) {
         .route(handlers::account::create_api_client)
         .route(handlers::account::list_api_clients)
         .route(handlers::account::revoke_api_client)
+        .route(handlers::clients::invite_client)
+        .route(handlers::clients::list_clients)
+        .route(handlers::clients::end_client_link)
+        .route(handlers::clients::list_my_partners)
+        .route(handlers::clients::accept_partner)
+        .route(handlers::clients::end_partner_link)
         .route(handlers::orders::create_order)
         .route(handlers::orders::list_orders)
         .route(handlers::orders::get_order)

@@ -144,6 +144,12 @@ pub enum ApiError {
     InvalidGrant(Vec<FieldIssue>),
     #[error("operators only")]
     OperatorOnly,
+    /// Reserved to partners with a partner code.
+    #[error("partner only")]
+    PartnerOnly,
+    /// The order's owner, the subscriber, does this itself (the CGU, the certificate).
+    #[error("subscriber only")]
+    SubscriberOnly,
     #[error("not acceptable")]
     NotAcceptable,
     #[error("not found")]
@@ -217,6 +223,8 @@ impl ApiError {
                 issues.first().map_or(Code::RefreshTokenInvalid, |i| i.code)
             }
             ApiError::OperatorOnly => Code::OperatorOnly,
+            ApiError::SubscriberOnly => Code::SubscriberOnly,
+            ApiError::PartnerOnly => Code::PartnerOnly,
             ApiError::NotAcceptable => Code::NotAcceptable,
             ApiError::NotFound => Code::NotFound,
             ApiError::MethodNotAllowed => Code::MethodNotAllowed,
@@ -329,6 +337,18 @@ impl ApiError {
                 "Aucun des types de l'en-tête Accept n'est disponible ; voir le paramètre format.".into(),
                 "None of the Accept header's media types is available; see the format parameter.".into(),
             ),
+            ApiError::PartnerOnly => (
+                "Réservé aux partenaires",
+                "Partners only",
+                "Seuls les comptes partenaires dotés d'un code partenaire ont une liste de clients.".into(),
+                "Only partner accounts with a partner code have a client list.".into(),
+            ),
+            ApiError::SubscriberOnly => (
+                "Réservé au titulaire",
+                "Subscriber only",
+                "Les CGU et le certificat engagent le titulaire de la commande : votre client les accepte depuis son propre compte.".into(),
+                "The CGU and the certificate bind the order's owner, the subscriber: your client accepts them from its own account.".into(),
+            ),
             ApiError::OperatorOnly => (
                 "Réservé aux opérateurs",
                 "Operators only",
@@ -338,8 +358,8 @@ impl ApiError {
             ApiError::Forbidden => (
                 "Lecture seule",
                 "Read only",
-                "Votre rôle permet de lire cette commande, pas de la modifier.".into(),
-                "Your role may read this order, not change it.".into(),
+                "Votre rôle permet de lire cette commande, pas de faire cette action (voir la matrice des droits du contrat).".into(),
+                "Your role may read this order, not do this (see the contract's rights matrix).".into(),
             ),
             ApiError::InsufficientScope(scope) => (
                 "Portée insuffisante",
@@ -471,7 +491,10 @@ impl ResponseError for ApiError {
             ApiError::UploadTooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnknownDocument => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden | ApiError::OperatorOnly => StatusCode::FORBIDDEN,
+            ApiError::Forbidden
+            | ApiError::OperatorOnly
+            | ApiError::SubscriberOnly
+            | ApiError::PartnerOnly => StatusCode::FORBIDDEN,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -674,6 +697,14 @@ impl From<AppError> for ApiError {
             AppError::ReadOnly => ApiError::Forbidden,
             AppError::Transition(t) => wrong_status(t.from),
             AppError::OperatorOnly => ApiError::OperatorOnly,
+            AppError::SubscriberOnly => ApiError::SubscriberOnly,
+            AppError::PartnerOnly => ApiError::PartnerOnly,
+            AppError::NotAClient => ApiError::Validation(vec![FieldIssue::new(
+                "/on_behalf_of",
+                Code::ClientNotLinked,
+                "Ce compte n'est pas l'un de vos clients actifs : invitez-le (POST /clients) et attendez qu'il accepte.",
+                "This account is not one of your active clients: invite it (POST /clients) and wait for its acceptance.",
+            )]),
             AppError::Life(e) => life_problem(e),
             AppError::NoCertificate(status) => {
                 let (fr, en) = status_words(status);

@@ -476,6 +476,13 @@ pub struct OrderResponse {
     pub partner: Option<PartnerView>,
     /// The partner was set by the partner's own account and cannot be changed.
     pub partner_fixed: bool,
+    /// The account that owns the order: the subscriber, who gets its e-mails and accepts the
+    /// CGU and the certificate.
+    pub owner_account_id: Uuid,
+    /// The partner account preparing the order for its owner (`POST /orders?on_behalf_of=`),
+    /// if any.
+    #[schema(required = true)]
+    pub prepared_by: Option<Uuid>,
     /// Step 7.
     #[schema(required = true)]
     pub duration_months: Option<i32>,
@@ -570,6 +577,8 @@ impl OrderResponse {
             authority: order.authority.clone(),
             partner: order.partner.as_ref().map(PartnerView::from),
             partner_fixed: order.partner_fixed,
+            owner_account_id: order.account_id.0,
+            prepared_by: order.agent_id.map(|a| a.0),
             duration_months: order.duration_months,
             certificate: plan,
             generation_method: order.generation_method.map(Into::into),

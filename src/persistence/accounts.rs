@@ -164,13 +164,3 @@ pub fn find_by_id(conn: &mut PgConnection, id: AccountId) -> Result<Account, DbE
         .into_domain()
         .map(|(a, _)| a)
 }
-
-/// Whether a partner with this code exists.
-pub fn partner_code_exists(conn: &mut PgConnection, code: &str) -> Result<bool, DbError> {
-    Ok(diesel::select(diesel::dsl::exists(
-        accounts::table
-            .filter(accounts::partner_code.eq(code))
-            .filter(accounts::role.eq(Role::Partner.as_str())),
-    ))
-    .get_result(conn)?)
-}

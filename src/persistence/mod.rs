@@ -16,6 +16,7 @@ pub(crate) mod jobs;
 pub(crate) mod life;
 pub(crate) mod login;
 pub(crate) mod orders;
+pub(crate) mod partner_clients;
 pub mod schema;
 pub(crate) mod stored;
 pub(crate) mod webhooks;

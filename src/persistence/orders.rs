@@ -54,6 +54,10 @@ pub(crate) struct OrderRow {
     // snapshots kept before the life column existed have none: an empty life
     #[serde(default = "empty_life")]
     life: serde_json::Value,
+    // snapshots kept before partners acted for clients have none (and one without an agent
+    // is written as they are)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_id: Option<Uuid>,
 }
 
 fn empty_life() -> serde_json::Value {
@@ -105,6 +109,7 @@ impl OrderRow {
             id: OrderId(self.id),
             number: self.number,
             account_id: AccountId(self.account_id),
+            agent_id: self.agent_id.map(AccountId),
             status,
             version: self.version,
             authority: self.authority,
@@ -134,6 +139,7 @@ impl OrderRow {
             id: order.id.0,
             number: order.number.clone(),
             account_id: order.account_id.0,
+            agent_id: order.agent_id.map(|a| a.0),
             status: order.status.as_str().to_owned(),
             version: order.version,
             authority: order.authority.clone(),
@@ -255,6 +261,7 @@ pub fn insert(conn: &mut PgConnection, order: &Order) -> Result<Order, DbError> 
             orders::id.eq(row.id),
             orders::number.eq(&row.number),
             orders::account_id.eq(row.account_id),
+            orders::agent_id.eq(row.agent_id),
             orders::status.eq(&row.status),
             orders::version.eq(row.version),
             orders::partner_choice.eq(&row.partner_choice),

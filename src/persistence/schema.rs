@@ -216,6 +216,20 @@ diesel::table! {
         submitted_at -> Nullable<Timestamptz>,
         cancelled_at -> Nullable<Timestamptz>,
         life -> Jsonb,
+        agent_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    partner_clients (id) {
+        id -> Uuid,
+        partner_id -> Uuid,
+        invited_username -> Text,
+        client_id -> Nullable<Uuid>,
+        status -> Text,
+        created_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        ended_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -294,6 +308,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     order_documents,
     orders,
+    partner_clients,
     refresh_tokens,
     scheduled_jobs,
     webhook_attempts,

@@ -20,6 +20,7 @@ mod layout;
 mod lifecycle;
 mod mail;
 mod orders;
+mod partners;
 mod preconditions;
 mod reliability;
 mod renewals;

@@ -370,7 +370,7 @@ async fn a_patch_with_an_invalid_field_saves_nothing_and_names_every_problem() {
         .patch(
             &format!("/orders/{oid}"),
             &token,
-            &json!({"authority": "certigna-ssl", "duration_months": 18, "partner": {"type": "partner", "code": "NOPE"},
+            &json!({"authority": "certigna-ssl", "duration_months": 18, "partner": {"type": "partner", "code": "  "},
                     "holder": {"type": "other_organization", "legal_name": "X", "country": "FR", "city": "Lille", "address": "1 rue",
                                "registration_number": "732829321", "contact": {"name": "A", "email": "not-an-email", "phone": "12"}},
                     "payment": {"method": "purchase_order"}}),
@@ -380,7 +380,7 @@ async fn a_patch_with_an_invalid_field_saves_nothing_and_names_every_problem() {
     let errors = field_errors(&problem);
     for expected in [
         ("/duration_months", "duration_not_allowed"),
-        ("/partner/code", "partner_unknown"),
+        ("/partner/code", "partner_code_invalid"),
         ("/holder/registration_number", "siren_invalid"),
         ("/holder/contact/email", "email_invalid"),
         ("/holder/contact/phone", "phone_invalid"),
@@ -635,10 +635,11 @@ async fn concurrent_patches_of_different_steps_never_lose_an_update() {
 }
 
 #[actix_web::test]
-async fn a_partner_code_must_exist_and_an_explicit_no_is_an_answer() {
+async fn a_named_partner_follows_the_order_read_only_and_an_explicit_no_is_an_answer() {
     let app = TestApp::spawn().await;
     let token = app.token(CLIENT).await;
     let oid = id(&app.create_order(&token).await);
+    // a code no partner has is recorded like any other (saying so would tell which exist)
     let res = app
         .patch(
             &format!("/orders/{oid}"),
@@ -646,7 +647,7 @@ async fn a_partner_code_must_exist_and_an_explicit_no_is_an_answer() {
             &json!({"partner": {"type": "partner", "code": "PART-NONE"}}),
         )
         .await;
-    assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(res.status(), 200);
     let order: Value = app
         .patch(
             &format!("/orders/{oid}"),
@@ -661,12 +662,27 @@ async fn a_partner_code_must_exist_and_an_explicit_no_is_an_answer() {
         order["partner"],
         json!({"type": "partner", "code": "PART-DEMO"})
     );
-    // the partner now sees the customer's order that names it
+    // the partner now sees the customer's order that names it, and only reads it
     let partner = app.token(PARTNER).await;
     assert_eq!(
         app.get(&format!("/orders/{oid}"), &partner).await.status(),
         200
     );
+    for body in [
+        json!({"duration_months": 12}),
+        json!({"terms": {"version": "CGU-2026-09"}}),
+    ] {
+        let res = app.patch(&format!("/orders/{oid}"), &partner, &body).await;
+        assert_problem(res, 403, "read_only").await;
+    }
+    let res = app
+        .client
+        .delete(app.url(&format!("/orders/{oid}")))
+        .bearer_auth(&partner)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403, "read_only").await;
     let order: Value = app
         .patch(
             &format!("/orders/{oid}"),
@@ -682,6 +698,11 @@ async fn a_partner_code_must_exist_and_an_explicit_no_is_an_answer() {
         .as_array()
         .unwrap()
         .contains(&json!("partner")));
+    // no longer named: the partner no longer sees it
+    assert_eq!(
+        app.get(&format!("/orders/{oid}"), &partner).await.status(),
+        404
+    );
     // a partner's own order keeps its code
     let porder = app.create_order(&partner).await;
     let res = app

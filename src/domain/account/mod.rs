@@ -1,5 +1,6 @@
 //! Accounts of the customer space and who may see what.
 
+pub(crate) mod clients;
 pub(crate) mod credentials;
 pub(crate) mod password;
 

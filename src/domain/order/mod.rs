@@ -7,6 +7,7 @@ pub(crate) mod life;
 pub(crate) mod notification;
 pub(crate) mod payment;
 pub(crate) mod renewal;
+pub(crate) mod rights;
 pub(crate) mod submission;
 pub(crate) mod wizard;
 
@@ -376,7 +377,10 @@ pub struct CsrRecord {
 pub struct OrderData {
     pub id: OrderId,
     pub number: String,
+    /// The owner: the subscriber, who sees the order, gets its e-mails and accepts the CGU.
     pub account_id: AccountId,
+    /// The partner preparing the order for its client, the owner (`on_behalf_of`).
+    pub agent_id: Option<AccountId>,
     pub status: OrderStatus,
     /// The version it was read at; the repository bumps it when it saves a change.
     pub version: i32,
@@ -431,11 +435,13 @@ pub enum ChangeError {
 
 impl Order {
     /// A new draft with no step answered, except the partner code of a partner's own order
-    /// (fixed). Records `order.created`.
+    /// or of the one it prepares for its client `account_id` (`agent_id`), fixed. Records
+    /// `order.created`.
     pub fn create(
         id: OrderId,
         number: String,
         account_id: AccountId,
+        agent_id: Option<AccountId>,
         fixed_partner_code: Option<String>,
         now: DateTime<Utc>,
     ) -> Order {
@@ -444,6 +450,7 @@ impl Order {
             id,
             number,
             account_id,
+            agent_id,
             status: OrderStatus::Draft,
             version: 1,
             authority: None,
@@ -485,6 +492,7 @@ impl Order {
             OrderId(Uuid::nil()),
             order_number(now, 1),
             AccountId(Uuid::nil()),
+            None,
             None,
             now,
         );
@@ -646,17 +654,9 @@ impl OrderData {
         self.csr.as_ref().is_some_and(|c| c.origin == origin)
     }
 
-    /// Whether the caller may see the order (and act on it, within its role).
+    /// Whether the caller may see the order (see [`rights`] for what it may do).
     pub fn visible_to(&self, caller: &Caller) -> bool {
-        caller
-            .visibility()
-            .allows(self.account_id, self.partner_code())
-    }
-
-    /// Whether the caller may change the order: whoever sees it, except an operator, who
-    /// reads every order but changes only its own.
-    pub fn editable_by(&self, caller: &Caller) -> bool {
-        self.visible_to(caller) && caller.may_change(self.account_id)
+        self.relation_of(caller).is_some()
     }
 
     /// The partner code the order carries, if any.
@@ -737,6 +737,7 @@ mod tests {
             OrderId(Uuid::nil()),
             order_number(now, 7),
             AccountId(Uuid::nil()),
+            None,
             Some("PART-X".into()),
             now,
         );

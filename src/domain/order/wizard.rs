@@ -72,14 +72,12 @@ impl Changes {
     }
 }
 
-/// What `apply` needs besides the order: the catalogue, the time, who asks and from where,
-/// and whether the partner code named by the PATCH exists.
+/// What `apply` needs besides the order: the catalogue, the time, who asks and from where.
 pub struct Context<'a> {
     pub catalog: &'a Catalog,
     pub now: DateTime<Utc>,
     pub caller: &'a Caller,
     pub client_address: Option<String>,
-    pub partner_exists: bool,
 }
 
 /// Name rules under an authority; with none chosen yet, wildcards are let through and
@@ -116,7 +114,7 @@ pub(crate) fn apply(
                 "This order was created by a partner: its partner code cannot change.",
             ));
         } else {
-            next.partner = partner_step(value.as_ref(), ctx, &mut issues);
+            next.partner = partner_step(value.as_ref(), &mut issues);
         }
     }
     if let Some(value) = changes.duration_months {
@@ -174,10 +172,11 @@ fn authority_step(
     }
 }
 
-/// Step 6: a partner code (it must exist) or an explicit "no".
+/// Step 6: a partner code or an explicit "no". Whether a partner has the code is not said:
+/// the answer would tell anyone which codes exist. The partner the code names follows the
+/// order read-only (`rights`); a code no partner has names no one.
 fn partner_step(
     value: Option<&PartnerChoice>,
-    ctx: &Context<'_>,
     issues: &mut Vec<FieldIssue>,
 ) -> Option<PartnerChoice> {
     match value {
@@ -192,13 +191,6 @@ fn partner_step(
                     format!("Un code partenaire compte de 1 à {MAX_PARTNER_CODE} caractères."),
                     format!("A partner code is 1 to {MAX_PARTNER_CODE} characters long."),
                 ));
-            } else if !ctx.partner_exists {
-                issues.push(FieldIssue::new(
-                "/partner/code",
-                Code::PartnerUnknown,
-                format!("Aucun partenaire n'a le code « {code} ». Vérifiez-le, ou répondez « Non » ({{\"type\": \"none\"}})."),
-                format!("No partner has the code \"{code}\". Check it, or answer \"no\" ({{\"type\": \"none\"}})."),
-            ));
             }
             Some(PartnerChoice::Partner {
                 code: code.to_owned(),
@@ -825,7 +817,6 @@ mod tests {
             now: now(),
             caller: &caller,
             client_address: None,
-            partner_exists: true,
         };
         match next.apply_changes(changes, &ctx) {
             Ok(()) => Ok(next),

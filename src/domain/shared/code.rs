@@ -177,6 +177,22 @@ codes! {
         fr: "Rôle en lecture seule pour cette commande.",
         en: "Read-only role for this order.",
     },
+    SubscriberOnly = "subscriber_only" {
+        fr: "Seul le titulaire de la commande (le client) accepte les CGU et le certificat, depuis son propre compte.",
+        en: "Only the order's owner (the client) accepts the CGU and the certificate, from its own account.",
+    },
+    PartnerOnly = "partner_only" {
+        fr: "Réservé aux comptes partenaires dotés d'un code partenaire.",
+        en: "Reserved to partner accounts with a partner code.",
+    },
+    UsernameInvalid = "username_invalid" {
+        fr: "Identifiant de 3 à 64 caractères : lettres, chiffres, « . », « _ », « - », « @ ».",
+        en: "Username of 3 to 64 characters: letters, digits, \".\", \"_\", \"-\", \"@\".",
+    },
+    ClientNotLinked = "client_not_linked" {
+        fr: "Ce compte n'est pas l'un de vos clients actifs (GET /clients).",
+        en: "This account is not one of your active clients (GET /clients).",
+    },
     NotFound = "not_found" {
         fr: "Ressource introuvable pour ce compte.",
         en: "No such resource for this account.",
@@ -352,10 +368,6 @@ codes! {
     PartnerCodeInvalid = "partner_code_invalid" {
         fr: "Code partenaire vide ou trop long.",
         en: "Partner code empty or too long.",
-    },
-    PartnerUnknown = "partner_unknown" {
-        fr: "Aucun partenaire n'a ce code.",
-        en: "No partner has this code.",
     },
     CsrNotExpected = "csr_not_expected" {
         fr: "Cas 2 : la CSR est générée par le service, pas collée.",

@@ -2,6 +2,7 @@ pub(crate) mod account;
 pub(crate) mod auth;
 pub(crate) mod catalog;
 pub(crate) mod checks;
+pub(crate) mod clients;
 pub(crate) mod dcv;
 pub(crate) mod documents;
 pub(crate) mod events;

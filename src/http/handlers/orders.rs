@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::app::{self, orders::Expected};
+use crate::domain::account::AccountId;
 use crate::domain::order::{OrderId, OrderStatus};
 use crate::http::auth::Authenticated;
 use crate::http::idempotency::IdempotencyKey;
@@ -24,23 +25,35 @@ pub fn order_id(raw: &str) -> Result<OrderId, ApiError> {
         .map_err(|_| ApiError::NotFound)
 }
 
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CreateOrderQuery {
+    /// A partner's order for one of its active clients (`client_account_id` from
+    /// `GET /clients`): the client owns it, sees it, gets its e-mails and accepts its CGU;
+    /// the partner prepares it (the rights matrix's "partner, a client's order").
+    pub on_behalf_of: Option<Uuid>,
+}
+
 /// Create a draft order ("Nouvelle commande").
 ///
 /// Without a body the draft starts with every step unanswered (see `missing`); a body may
-/// answer steps at once (the same fields as `PATCH`). A partner's order carries its partner
-/// code, fixed. With `Idempotency-Key`, a retry with the same body replays the first answer;
-/// the same key with another body is refused.
+/// answer steps at once (the same fields as `PATCH`, but the CGU when `on_behalf_of` is
+/// given: the client accepts them). A partner's order carries its partner code, fixed. With
+/// `Idempotency-Key`, a retry with the same body replays the first answer; the same key
+/// with another body is refused.
 #[utoipa::path(
     tag = "orders",
     security(("bearer" = [])),
-    params(IdempotencyKey),
+    params(IdempotencyKey, CreateOrderQuery),
     request_body(content = Option<OrderPatch>, description = "Optional: steps to answer at once"),
     responses(
         (status = 201, description = "Draft created", body = OrderResponse,
             headers(("Location" = String, description = "The order's URL"), ("ETag" = String, description = "The order's version"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A step breaks a rule (nothing created), or Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`on_behalf_of` with the CGU in the body: `subscriber_only` (the client accepts them)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A step breaks a rule (nothing created), Idempotency-Key reused for another body, or `on_behalf_of` not one of the partner's active clients (`client_not_linked`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -51,12 +64,23 @@ pub async fn create_order(
     key: IdempotencyKey,
     lang: AcceptLanguage,
     req: HttpRequest,
+    query: web::Query<CreateOrderQuery>,
     body: RawBody,
 ) -> Result<OrderReply, ApiError> {
     let changes = parse_optional_json::<OrderPatch>(&body.0)?.map(OrderPatch::into_changes);
     let client_address = req.peer_addr().map(|a| a.ip().to_string());
-    let idem = key.with_body("", &body.0);
-    let outcome = app::orders::create(&state.app, caller.0, changes, client_address, idem).await?;
+    let on_behalf_of = query.into_inner().on_behalf_of.map(AccountId);
+    let scope = on_behalf_of.map(|a| a.0.to_string()).unwrap_or_default();
+    let idem = key.with_body(&scope, &body.0);
+    let outcome = app::orders::create(
+        &state.app,
+        caller.0,
+        on_behalf_of,
+        changes,
+        client_address,
+        idem,
+    )
+    .await?;
     tracing::info!(order = %outcome.order.id.0, replayed = outcome.replayed, "draft created");
     Ok(OrderReply::from_outcome(&outcome, &state, lang.0))
 }

@@ -1,0 +1,2 @@
+ALTER TABLE orders DROP COLUMN agent_id;
+DROP TABLE partner_clients;
