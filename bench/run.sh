@@ -35,10 +35,13 @@ export PGHOST PGPORT PGUSER=postgres
 WORK=$(mktemp -d /tmp/certorder-bench.XXXXXX)
 SERVICE_PID=
 SAMPLER_PID=
+RECEIVER_PID=
+EXTRA_ENV=()
 
 cleanup() {
     local status=$?
     if [[ -n $SAMPLER_PID ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
+    if [[ -n $RECEIVER_PID ]]; then kill "$RECEIVER_PID" 2>/dev/null || true; fi
     if [[ -n $SERVICE_PID ]]; then
         kill "$SERVICE_PID" 2>/dev/null || true
         wait "$SERVICE_PID" 2>/dev/null || true
@@ -86,7 +89,7 @@ sql -c "INSERT INTO accounts (id, username, password_hash, role, email, full_nam
 
 start_service() {
     # The benchmark measures throughput from one address: the rate limits are off (0).
-    DATABASE_URL=$DB_URL BIND_ADDRESS=127.0.0.1:$PORT PUBLIC_BASE_URL=$BASE \
+    env "${EXTRA_ENV[@]}" DATABASE_URL=$DB_URL BIND_ADDRESS=127.0.0.1:$PORT PUBLIC_BASE_URL=$BASE \
         RATE_LIMIT_SIGN_IN_PER_ADDRESS=0 RATE_LIMIT_KEYGEN_PER_ADDRESS=0 RATE_LIMIT_KEYGEN_PER_ACCOUNT=0 \
         RATE_LIMIT_PDF_PER_ADDRESS=0 RATE_LIMIT_PDF_PER_ACCOUNT=0 \
         RATE_LIMIT_CHECKS_PER_ADDRESS=0 RATE_LIMIT_CHECKS_PER_ACCOUNT=0 \
@@ -204,12 +207,17 @@ peak_rss_mb() {
 
 # One measurement: "rps p50 p99 bad requests own_cpu_ms pg_cpu_ms peak_rss" on stdout.
 run_wrk() { # lua script
+    run_wrk_on "$WORK/pairs" "$1"
+}
+
+run_wrk_on() { # pairs file, lua script
     : >"$WORK/rss"
     local out own0 pg0 own1 pg1 line requests
     own0=$(cpu_ticks "$SERVICE_PID")
     pg0=$(cpu_ticks $(postgres_pids))
-    out=$(BENCH_DIR=$BENCH_DIR BENCH_PAIRS=$WORK/pairs BENCH_CSR_BODY=$WORK/csr.json \
-        wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$BENCH_DIR/$1" "$BASE")
+    out=$(BENCH_DIR=$BENCH_DIR BENCH_PAIRS=$1 BENCH_CSR_BODY=$WORK/csr.json \
+        BENCH_UPLOAD_BODY=${BENCH_UPLOAD_BODY:-} \
+        wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$BENCH_DIR/$2" "$BASE")
     own1=$(cpu_ticks "$SERVICE_PID")
     pg1=$(cpu_ticks $(postgres_pids))
     line=$(grep '^RESULT' <<<"$out")
@@ -275,3 +283,7 @@ python3 "$BENCH_DIR/report.py" "$WORK/results"
 echo "| wizard to commander (python driver) | $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$WIZARD") orders/s | p99 $(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$WIZARD") ms | peak $WIZARD_MEM MB |"
 echo
 echo "service VmHWM (peak resident memory over the whole run): $HWM MB   (target < 100 MB)"
+
+# The cost as the data grows, and the new paths (bench/grow.sh; BENCH_SCALE="" and
+# BENCH_PATHS=off skip them).
+source "$BENCH_DIR/grow.sh"

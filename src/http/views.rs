@@ -15,11 +15,12 @@ pub use super::steps::{GenerationMethodView, PartnerView};
 use super::steps::{HolderRequest, PaymentRequest};
 use super::AppState;
 use crate::app::orders::{Expected, OrderOutcome};
-use crate::domain::account::Role;
+use crate::domain::account::{Caller, Role};
 use crate::domain::catalog::pricing::Price;
 use crate::domain::catalog::CertificatePlan;
 use crate::domain::documents::justificatifs::Justificatif;
 use crate::domain::order::notification::{Notification, NotificationStatus};
+use crate::domain::order::rights::{Action, MATRIX};
 use crate::domain::order::submission::Submission;
 use crate::domain::order::wizard::assess;
 use crate::domain::order::{CsrOrigin, CsrRecord, Order, OrderStatus, Step};
@@ -483,6 +484,10 @@ pub struct OrderResponse {
     /// if any.
     #[schema(required = true)]
     pub prepared_by: Option<Uuid>,
+    /// What the caller may do on this order, from the rights matrix (the contract's
+    /// "Rights"): which buttons to show. Whether the status allows it now is `missing`,
+    /// `ready` and the life's `next_action`.
+    pub allowed_actions: Vec<ActionView>,
     /// Step 7.
     #[schema(required = true)]
     pub duration_months: Option<i32>,
@@ -539,9 +544,58 @@ pub struct OrderResponse {
     pub notification: Option<NotificationView>,
 }
 
+/// An action of the rights matrix (`domain::order::rights`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionView {
+    Read,
+    Patch,
+    AcceptTerms,
+    Cancel,
+    Commander,
+    Pdf,
+    Certificate,
+    ReadDocuments,
+    UploadDocuments,
+    DomainControl,
+    AcceptCertificate,
+    RequestRevocation,
+    Renew,
+}
+
+impl From<Action> for ActionView {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Read => ActionView::Read,
+            Action::Patch => ActionView::Patch,
+            Action::AcceptTerms => ActionView::AcceptTerms,
+            Action::Cancel => ActionView::Cancel,
+            Action::Commander => ActionView::Commander,
+            Action::Pdf => ActionView::Pdf,
+            Action::Certificate => ActionView::Certificate,
+            Action::ReadDocuments => ActionView::ReadDocuments,
+            Action::UploadDocuments => ActionView::UploadDocuments,
+            Action::DomainControl => ActionView::DomainControl,
+            Action::AcceptCertificate => ActionView::AcceptCertificate,
+            Action::RequestRevocation => ActionView::RequestRevocation,
+            Action::Renew => ActionView::Renew,
+        }
+    }
+}
+
+/// The actions of the matrix `caller` may do on `order`, in the matrix's order.
+pub fn allowed_actions(order: &Order, caller: &Caller) -> Vec<ActionView> {
+    MATRIX
+        .iter()
+        .filter(|(a, _)| order.authorize(caller, *a).is_ok())
+        .map(|(a, _)| (*a).into())
+        .collect()
+}
+
 impl OrderResponse {
     pub fn build(
         order: &Order,
+        caller: &Caller,
         notification: Option<&Notification>,
         state: &AppState,
         lang: Lang,
@@ -579,6 +633,7 @@ impl OrderResponse {
             partner_fixed: order.partner_fixed,
             owner_account_id: order.account_id.0,
             prepared_by: order.agent_id.map(|a| a.0),
+            allowed_actions: allowed_actions(order, caller),
             duration_months: order.duration_months,
             certificate: plan,
             generation_method: order.generation_method.map(Into::into),
@@ -634,7 +689,13 @@ pub struct OrderList {
 
 impl OrderList {
     /// `orders` holds up to `limit + 1` rows: the extra one only says there is a next page.
-    pub fn page(mut orders: Vec<Order>, limit: usize, state: &AppState, lang: Lang) -> Self {
+    pub fn page(
+        mut orders: Vec<Order>,
+        caller: &Caller,
+        limit: usize,
+        state: &AppState,
+        lang: Lang,
+    ) -> Self {
         let more = orders.len() > limit;
         orders.truncate(limit);
         let next_cursor = more
@@ -643,7 +704,7 @@ impl OrderList {
         OrderList {
             items: orders
                 .iter()
-                .map(|o| OrderResponse::build(o, None, state, lang))
+                .map(|o| OrderResponse::build(o, caller, None, state, lang))
                 .collect(),
             next_cursor,
         }
@@ -664,6 +725,7 @@ impl OrderReply {
     /// 200 with the order.
     pub fn ok(
         order: &Order,
+        caller: &Caller,
         notification: Option<&Notification>,
         state: &AppState,
         lang: Lang,
@@ -672,14 +734,31 @@ impl OrderReply {
             status: StatusCode::OK,
             id: order.id.0,
             version: order.version,
-            body: Some(OrderResponse::build(order, notification, state, lang)),
+            body: Some(OrderResponse::build(
+                order,
+                caller,
+                notification,
+                state,
+                lang,
+            )),
             replayed: false,
         }
     }
 
     /// What a use case left: 201 for a new order, replayed or not.
-    pub fn from_outcome(outcome: &OrderOutcome, state: &AppState, lang: Lang) -> Self {
-        let mut reply = Self::ok(&outcome.order, outcome.notification.as_ref(), state, lang);
+    pub fn from_outcome(
+        outcome: &OrderOutcome,
+        caller: &Caller,
+        state: &AppState,
+        lang: Lang,
+    ) -> Self {
+        let mut reply = Self::ok(
+            &outcome.order,
+            caller,
+            outcome.notification.as_ref(),
+            state,
+            lang,
+        );
         if outcome.created {
             reply.status = StatusCode::CREATED;
         }

@@ -529,6 +529,29 @@ async fn every_cell_of_the_contracts_rights_matrix_is_what_its_route_answers() {
             new_draft(customer.clone(), None).await,
         ),
     ];
+    // each caller's order lists what the caller may do: its column of the matrix
+    for (column, (relation, token, oid)) in cells.iter().enumerate() {
+        let order: Value = app
+            .get(&format!("/orders/{oid}"), token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut listed: Vec<String> = order["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        let mut expected: Vec<String> = matrix
+            .iter()
+            .filter(|(_, row)| row[column])
+            .map(|(a, _)| a.clone())
+            .collect();
+        listed.sort();
+        expected.sort();
+        assert_eq!(listed, expected, "allowed_actions of {relation}");
+    }
     let mut checked = 0;
     for (action, row) in &matrix {
         // the owner's answer: what an allowed caller must get too

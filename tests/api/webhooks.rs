@@ -12,7 +12,7 @@ use certorder::app::OffsetClock;
 use serde_json::{json, Value};
 
 use crate::lifecycle::{issued, ok};
-use crate::support::{assert_problem, TestApp, CLIENT, OPERATOR};
+use crate::support::{assert_problem, captured_logs, TestApp, CLIENT, OPERATOR};
 
 /// The Python with `standardwebhooks` (`.ci/run` makes it; made here too when missing).
 fn receiver_python() -> std::path::PathBuf {
@@ -318,6 +318,17 @@ async fn a_whole_order_life_reaches_the_receiver_once_per_event_through_two_disp
         )
         .await;
     assert_problem(res, 422, "validation_failed").await;
+    // every delivery was signed with it, and no log line carries it (the capture saw the
+    // dispatcher's own lines)
+    let logs = captured_logs();
+    assert!(
+        logs.contains("webhook delivered"),
+        "no dispatcher line captured"
+    );
+    assert!(
+        !logs.contains(&secret[6..]),
+        "the endpoint's secret reached a log"
+    );
 }
 
 #[actix_web::test]

@@ -229,7 +229,7 @@ pub async fn generate_csr(
                     key_file: recipe.key_file,
                     csr_file: recipe.csr_file,
                 },
-                order: OrderResponse::build(order, None, &state, lang.0),
+                order: OrderResponse::build(order, &caller, None, &state, lang.0),
             }),
             order.version,
         ));
@@ -260,7 +260,8 @@ pub async fn generate_csr(
         tracing::error!(issues = ?e.iter().map(|i| &i.code).collect::<Vec<_>>(), "a generated CSR failed verification");
         ApiError::Internal
     })?;
-    let saved = app::orders::attach_generated_csr(&state.app, caller, &generation, record).await?;
+    let saved =
+        app::orders::attach_generated_csr(&state.app, caller.clone(), &generation, record).await?;
     tracing::info!(order = %saved.id.0, key_type = key_type.as_str(), "key pair and CSR generated");
     Ok(NoStore(
         GenerateCsrResponse::Generated(GeneratedKeyReply {
@@ -269,7 +270,7 @@ pub async fn generate_csr(
             private_key_pem: generated.private_key_pem.to_string(),
             private_key_encrypted: encrypted,
             public_key_sha256: generated.public_key_sha256.clone(),
-            order: OrderResponse::build(&saved, None, &state, lang.0),
+            order: OrderResponse::build(&saved, &caller, None, &state, lang.0),
         }),
         saved.version,
     ))

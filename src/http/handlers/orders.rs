@@ -72,9 +72,10 @@ pub async fn create_order(
     let on_behalf_of = query.into_inner().on_behalf_of.map(AccountId);
     let scope = on_behalf_of.map(|a| a.0.to_string()).unwrap_or_default();
     let idem = key.with_body(&scope, &body.0);
+    let caller = caller.0;
     let outcome = app::orders::create(
         &state.app,
-        caller.0,
+        caller.clone(),
         on_behalf_of,
         changes,
         client_address,
@@ -82,7 +83,7 @@ pub async fn create_order(
     )
     .await?;
     tracing::info!(order = %outcome.order.id.0, replayed = outcome.replayed, "draft created");
-    Ok(OrderReply::from_outcome(&outcome, &state, lang.0))
+    Ok(OrderReply::from_outcome(&outcome, &caller, &state, lang.0))
 }
 
 #[derive(Deserialize, IntoParams, ToSchema)]
@@ -138,9 +139,10 @@ pub async fn list_orders(
         })
         .transpose()?;
     let status = query.status.map(OrderStatus::from);
-    let page = app::orders::list(&state.app, caller, status, after, limit + 1).await?;
+    let page = app::orders::list(&state.app, caller.clone(), status, after, limit + 1).await?;
     Ok(web::Json(OrderList::page(
         page,
+        &caller,
         limit as usize,
         &state,
         lang.0,
@@ -174,11 +176,12 @@ pub async fn get_order(
     req: HttpRequest,
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
-    let outcome = app::orders::get(&state.app, caller.0, id).await?;
+    let caller = caller.0;
+    let outcome = app::orders::get(&state.app, caller.clone(), id).await?;
     if if_none_match(&req).is_some_and(|e| e.matches(outcome.order.version)) {
         return Ok(OrderReply::not_modified(outcome.order.version));
     }
-    Ok(OrderReply::from_outcome(&outcome, &state, lang.0))
+    Ok(OrderReply::from_outcome(&outcome, &caller, &state, lang.0))
 }
 
 /// Cancel a draft.
@@ -212,7 +215,8 @@ pub async fn cancel_order(
 ) -> Result<OrderReply, ApiError> {
     let id = order_id(&path)?;
     let expected: Option<Expected> = if_match(&req);
-    let order = app::orders::cancel(&state.app, caller.0, id, expected).await?;
+    let caller = caller.0;
+    let order = app::orders::cancel(&state.app, caller.clone(), id, expected).await?;
     tracing::info!(order = %order.id.0, "order cancelled");
-    Ok(OrderReply::ok(&order, None, &state, lang.0))
+    Ok(OrderReply::ok(&order, &caller, None, &state, lang.0))
 }

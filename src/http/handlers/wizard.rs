@@ -55,9 +55,17 @@ pub async fn patch_order(
     let expected = if_match(&req);
     let changes = body.0.into_changes();
     let client_address = req.peer_addr().map(|a| a.ip().to_string());
-    let order =
-        app::orders::patch(&state.app, caller.0, id, expected, changes, client_address).await?;
-    Ok(OrderReply::ok(&order, None, &state, lang.0))
+    let caller = caller.0;
+    let order = app::orders::patch(
+        &state.app,
+        caller.clone(),
+        id,
+        expected,
+        changes,
+        client_address,
+    )
+    .await?;
+    Ok(OrderReply::ok(&order, &caller, None, &state, lang.0))
 }
 
 /// "Commander": submit the order.
@@ -102,6 +110,7 @@ pub async fn commander_order(
     let id = order_id(&path)?;
     let expected = if_match(&req);
     let idem = key.with_body(&format!("commander:{}", id.0), &body.0);
-    let outcome = app::orders::commander(&state.app, caller.0, id, expected, idem).await?;
-    Ok(OrderReply::from_outcome(&outcome, &state, lang.0))
+    let caller = caller.0;
+    let outcome = app::orders::commander(&state.app, caller.clone(), id, expected, idem).await?;
+    Ok(OrderReply::from_outcome(&outcome, &caller, &state, lang.0))
 }
