@@ -40,7 +40,15 @@ impl Scheduler {
                         changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
                         () = tokio::time::sleep(every) => {}
                     }
-                    tick(&app).await;
+                    // A round may be long (a backlog of due domains, each a DNS query that
+                    // can take its whole timeout): a stop does not wait for it. Dropping the
+                    // round is safe: a job's transaction runs on the blocking pool and
+                    // commits or rolls back whole; a domain check in hand keeps its lease
+                    // until it expires, then any replica does it again.
+                    tokio::select! {
+                        () = tick(&app) => {}
+                        changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
+                    }
                 }
             },
             tracing::info_span!("scheduler"),
