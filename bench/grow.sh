@@ -110,14 +110,14 @@ if [[ ${BENCH_PATHS:-on} == on ]]; then
     # allowed (the receiver is on loopback), the scheduler every second.
     stop_service
     EXTRA_ENV=(STORAGE_URL="file://$WORK/uploads" WEBHOOK_ALLOW_PRIVATE_TARGETS=true WEBHOOK_POLL_MS=100
-        SCHEDULER_INTERVAL_SECONDS=1)
+        SCHEDULER_INTERVAL_SECONDS=1 DCV_RESOLVER=127.0.0.1:9)
     kill "$SAMPLER_PID" 2>/dev/null || true
     start_service
     sample_memory &
     SAMPLER_PID=$!
 
     log "paths: upload of a 1 MiB PDF to submitted orders"
-    token=$(sed -n 1p "$WORK/tokens")
+    token=$(token_of bench0001)
     # one order through commander, then copies of it (and of its justificatifs' slots)
     SUBMITTED=$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
         -d @"$WORK/template.json" "$BASE/orders" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
