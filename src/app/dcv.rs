@@ -276,8 +276,21 @@ pub async fn check(
 /// The scheduler's rechecks: every pending control due now, each claimed once across
 /// replicas (leased), checked, recorded; `only` narrows to one order. Returns how many.
 pub async fn run_due(app: &App, only: Option<OrderId>) -> Result<usize, AppError> {
+    Ok(run_due_until(app, only, None).await?.0)
+}
+
+/// Rechecks due domains one by one until none is due or `until` has passed: how many were
+/// taken, and whether some may be left.
+pub async fn run_due_until(
+    app: &App,
+    only: Option<OrderId>,
+    until: Option<std::time::Instant>,
+) -> Result<(usize, bool), AppError> {
     let mut n = 0;
     loop {
+        if until.is_some_and(|u| std::time::Instant::now() >= u) {
+            return Ok((n, true));
+        }
         let now = app.now();
         let claimed = app
             .db
@@ -286,7 +299,7 @@ pub async fn run_due(app: &App, only: Option<OrderId>) -> Result<usize, AppError
             })
             .await?;
         let Some((order, name)) = claimed else {
-            return Ok(n);
+            return Ok((n, false));
         };
         let c = app
             .db

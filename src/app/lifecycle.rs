@@ -674,11 +674,25 @@ pub async fn run_one(app: &App, only: Option<(JobKind, OrderId)>) -> Result<bool
 
 /// Runs every job due now; returns how many ran.
 pub async fn run_due(app: &App) -> Result<usize, AppError> {
+    Ok(run_due_until(app, None).await?.0)
+}
+
+/// Runs due jobs one by one until none is due or `until` has passed: how many ran, and
+/// whether some may be left.
+pub async fn run_due_until(
+    app: &App,
+    until: Option<std::time::Instant>,
+) -> Result<(usize, bool), AppError> {
     let mut n = 0;
-    while run_one(app, None).await? {
+    loop {
+        if until.is_some_and(|u| std::time::Instant::now() >= u) {
+            return Ok((n, true));
+        }
+        if !run_one(app, None).await? {
+            return Ok((n, false));
+        }
         n += 1;
     }
-    Ok(n)
 }
 
 fn do_job(
