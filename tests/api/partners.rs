@@ -592,3 +592,45 @@ async fn every_cell_of_the_contracts_rights_matrix_is_what_its_route_answers() {
         assert_problem(res, 404, "not_found").await;
     }
 }
+
+#[actix_web::test]
+async fn a_partner_ends_its_own_links_only_and_then_orders_for_that_client_no_more() {
+    let app = TestApp::spawn().await;
+    let partner = app.token(PARTNER).await;
+    let client = app.token(CLIENT).await;
+    let client_id = link(&app, &partner, &client, CLIENT.0).await;
+    let listed: Value = app.get("/clients", &partner).await.json().await.unwrap();
+    let lid = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let delete = |token: String, path: String| {
+        let app = &app;
+        async move {
+            app.client
+                .delete(app.url(&path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // not the other customer's to end, nor a customer's to end from the partner's side
+    let other = app.token(OTHER).await;
+    let res = delete(other.clone(), format!("/me/partners/{lid}")).await;
+    assert_problem(res, 404, "not_found").await;
+    let res = delete(client.clone(), format!("/clients/{lid}")).await;
+    assert_problem(res, 403, "partner_only").await;
+    // the partner ends it: gone from both lists, no more orders on behalf
+    let res = delete(partner.clone(), format!("/clients/{lid}")).await;
+    assert_eq!(res.status(), 204);
+    let res = delete(partner.clone(), format!("/clients/{lid}")).await;
+    assert_problem(res, 404, "not_found").await;
+    let listed: Value = app.get("/clients", &partner).await.json().await.unwrap();
+    assert_eq!(listed["items"], json!([]));
+    let mine: Value = app.get("/me/partners", &client).await.json().await.unwrap();
+    assert_eq!(mine["items"], json!([]));
+    let res = order_for(&app, &partner, &client_id, &json!({})).await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(
+        field_errors(&problem),
+        [("/on_behalf_of".to_owned(), "client_not_linked".to_owned())]
+    );
+}
