@@ -487,7 +487,7 @@ pub struct OrderResponse {
     /// What the caller may do on this order, from the rights matrix (the contract's
     /// "Rights"): which buttons to show. Whether the status allows it now is `missing`,
     /// `ready` and the life's `next_action`.
-    pub allowed_actions: Vec<ActionView>,
+    pub allowed_actions: Vec<AllowedAction>,
     /// Step 7.
     #[schema(required = true)]
     pub duration_months: Option<i32>,
@@ -547,7 +547,7 @@ pub struct OrderResponse {
 /// An action of the rights matrix (`domain::order::rights`).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum ActionView {
+pub enum AllowedAction {
     Read,
     Patch,
     AcceptTerms,
@@ -563,28 +563,28 @@ pub enum ActionView {
     Renew,
 }
 
-impl From<Action> for ActionView {
+impl From<Action> for AllowedAction {
     fn from(a: Action) -> Self {
         match a {
-            Action::Read => ActionView::Read,
-            Action::Patch => ActionView::Patch,
-            Action::AcceptTerms => ActionView::AcceptTerms,
-            Action::Cancel => ActionView::Cancel,
-            Action::Commander => ActionView::Commander,
-            Action::Pdf => ActionView::Pdf,
-            Action::Certificate => ActionView::Certificate,
-            Action::ReadDocuments => ActionView::ReadDocuments,
-            Action::UploadDocuments => ActionView::UploadDocuments,
-            Action::DomainControl => ActionView::DomainControl,
-            Action::AcceptCertificate => ActionView::AcceptCertificate,
-            Action::RequestRevocation => ActionView::RequestRevocation,
-            Action::Renew => ActionView::Renew,
+            Action::Read => AllowedAction::Read,
+            Action::Patch => AllowedAction::Patch,
+            Action::AcceptTerms => AllowedAction::AcceptTerms,
+            Action::Cancel => AllowedAction::Cancel,
+            Action::Commander => AllowedAction::Commander,
+            Action::Pdf => AllowedAction::Pdf,
+            Action::Certificate => AllowedAction::Certificate,
+            Action::ReadDocuments => AllowedAction::ReadDocuments,
+            Action::UploadDocuments => AllowedAction::UploadDocuments,
+            Action::DomainControl => AllowedAction::DomainControl,
+            Action::AcceptCertificate => AllowedAction::AcceptCertificate,
+            Action::RequestRevocation => AllowedAction::RequestRevocation,
+            Action::Renew => AllowedAction::Renew,
         }
     }
 }
 
 /// The actions of the matrix `caller` may do on `order`, in the matrix's order.
-pub fn allowed_actions(order: &Order, caller: &Caller) -> Vec<ActionView> {
+pub fn allowed_actions(order: &Order, caller: &Caller) -> Vec<AllowedAction> {
     MATRIX
         .iter()
         .filter(|(a, _)| order.authorize(caller, *a).is_ok())
