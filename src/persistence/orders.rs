@@ -237,6 +237,7 @@ fn visible_to(caller: &Caller) -> BoxedOrders<'static> {
         } => query.filter(
             orders::account_id
                 .eq(account.0)
+                .or(orders::agent_id.eq(account.0))
                 .or(orders::partner_code.eq(partner_code.to_owned())),
         ),
         Visibility::Own(account) => query.filter(orders::account_id.eq(account.0)),
@@ -317,6 +318,7 @@ pub fn find_visible(
             .filter(
                 orders::account_id
                     .eq(account.0)
+                    .or(orders::agent_id.eq(account.0))
                     .or(orders::partner_code.eq(partner_code)),
             )
             .select(OrderRow::as_select())

@@ -108,7 +108,8 @@ pub struct Caller {
 pub enum Visibility<'a> {
     /// An operator: every order.
     All,
-    /// A partner: its own orders and those naming its code.
+    /// A partner: its own orders, those it prepares for its clients (`agent_id`) and those
+    /// naming its code (the SQL side of `order::rights::relation_of`).
     OwnOrPartner {
         account: AccountId,
         partner_code: &'a str,
